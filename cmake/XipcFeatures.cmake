@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# Feature checks. The backends test XIPC_HAVE_* macros, never OS names; this
+# file is where the system is looked at. Results:
+#   XIPC_FEATURE_DEFINITIONS  compile definitions for the library
+#   XIPC_SYSTEM_LIBS          system libraries the library links (POSIX)
+#   XIPC_SYSTEM_LIBS_FLAGS    the same as -l flags, for xipc.pc
+#   XIPC_HAVE_LIBUV           libuv found (XIPC_WITH_LIBUV)
+include(CheckSymbolExists)
+
+set(XIPC_FEATURE_DEFINITIONS "")
+set(XIPC_SYSTEM_LIBS "")
+set(XIPC_SYSTEM_LIBS_FLAGS "")
+
+macro(xipc_check_symbol symbol header macro)
+  check_symbol_exists(${symbol} "${header}" ${macro})
+  if(${macro})
+    list(APPEND XIPC_FEATURE_DEFINITIONS ${macro})
+  endif()
+endmacro()
+
+if(NOT WIN32)
+  set(CMAKE_REQUIRED_DEFINITIONS -D_GNU_SOURCE -D_DARWIN_C_SOURCE)
+  xipc_check_symbol(posix_spawn_file_actions_addclosefrom_np spawn.h
+                    XIPC_HAVE_POSIX_SPAWN_ADDCLOSEFROM_NP)
+  xipc_check_symbol(posix_spawn_file_actions_addchdir_np spawn.h XIPC_HAVE_POSIX_SPAWN_ADDCHDIR_NP)
+  xipc_check_symbol(pidfd_open sys/pidfd.h XIPC_HAVE_PIDFD_OPEN)
+  xipc_check_symbol(_NSGetExecutablePath mach-o/dyld.h XIPC_HAVE_NSGETEXECUTABLEPATH)
+  unset(CMAKE_REQUIRED_DEFINITIONS)
+  if(CMAKE_SYSTEM_NAME MATCHES "Linux|Android")
+    # /proc/self/exe names the running program; shm and semaphore names may be 255 bytes.
+    list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_PROC_SELF_EXE XIPC_HAVE_LONG_SHM_NAMES)
+  endif()
+endif()
+
+# libuv: found now so that XIPC_WITH_LIBUV=ON fails early where it is missing; the
+# adapter target (xipc::uv) uses it.
+set(XIPC_HAVE_LIBUV OFF)
+if(NOT XIPC_WITH_LIBUV STREQUAL "OFF")
+  # libuv >= 1.43 installs a CMake package; distributions often ship only libuv.pc.
+  find_package(libuv CONFIG QUIET)
+  if(TARGET libuv::uv OR TARGET libuv::uv_a)
+    set(XIPC_HAVE_LIBUV ON)
+  elseif(NOT CMAKE_CROSSCOMPILING)
+    find_package(PkgConfig QUIET)
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(XIPC_LIBUV QUIET IMPORTED_TARGET libuv)
+      if(XIPC_LIBUV_FOUND)
+        set(XIPC_HAVE_LIBUV ON)
+      endif()
+    endif()
+  endif()
+  if(XIPC_WITH_LIBUV STREQUAL "ON" AND NOT XIPC_HAVE_LIBUV)
+    message(FATAL_ERROR "XIPC_WITH_LIBUV=ON but libuv was not found (install libuv1-dev)")
+  endif()
+endif()
+message(STATUS "xipc: libuv ${XIPC_HAVE_LIBUV} (XIPC_WITH_LIBUV=${XIPC_WITH_LIBUV})")

@@ -1,0 +1,2 @@
+/* Poison header: MinGW has <pthread.h>, MSVC does not. Windows code uses the Win32 API instead. */
+#error "<pthread.h> is not available with MSVC: use the Win32 API (Interlocked*, SRWLOCK, CreateThread, Sleep)"

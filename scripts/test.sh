@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run every xipc test in every configuration: ./scripts/test.sh
+#
+#   format           clang-format check of every C source
+#   linux-gcc-asan   gcc, Debug, static library, ASan + UBSan, packaging tests
+#   linux-clang      clang, Release, shared library, fork+exec spawn path, packaging tests
+#   windows-mingw    mingw-w64 gcc, shared DLL, every test under Wine, packaging tests
+#   windows-clang    clang targeting x86_64-w64-windows-gnu: compile only
+#
+# Installs what is missing when run as root on Debian/Ubuntu. Ends with one line
+# "N passed, N failed, N skipped" over all configurations and exits non-zero on
+# any failure. Choose configurations with XIPC_CONFIGS="linux-gcc-asan windows-mingw".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib.sh
+
+xipc_need_packages gcc clang cmake ninja-build pkg-config git clang-format \
+  gcc-mingw-w64-x86-64 wine wine64 libuv1-dev || exit 1
+
+BUILD_ROOT=${XIPC_BUILD_ROOT:-$ROOT/build/ci}
+JOBS=$(nproc)
+CONFIGS=${XIPC_CONFIGS:-"format linux-gcc-asan linux-clang windows-mingw windows-clang"}
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+SUMMARY=()
+START=$(date +%s)
+
+# count_junit FILE: add the results of one ctest run to the totals.
+count_junit() {
+  local file=$1 config=$2 run fail skip
+  run=$(grep -c 'status="run"' "$file" || true)
+  fail=$(grep -c 'status="fail"' "$file" || true)
+  skip=$(grep -Ec 'status="(notrun|disabled)"' "$file" || true)
+  TOTAL_PASSED=$((TOTAL_PASSED + run))
+  TOTAL_FAILED=$((TOTAL_FAILED + fail))
+  TOTAL_SKIPPED=$((TOTAL_SKIPPED + skip))
+  SUMMARY+=("$config: $run passed, $fail failed, $skip skipped")
+}
+
+# fail_step CONFIG WHAT: a step that is not a test (configure, build) failed.
+fail_step() {
+  TOTAL_FAILED=$((TOTAL_FAILED + 1))
+  SUMMARY+=("$1: $2 FAILED")
+}
+
+# run_ctest CONFIG BUILD_DIR: run the tests, print the skip reasons, count.
+run_ctest() {
+  local config=$1 build=$2 junit=$2/junit.xml
+  rm -f "$junit"
+  (cd "$build" && ctest --output-on-failure --timeout 300 -j"$JOBS" --output-junit "$junit")
+  echo "-- skipped tests and their reasons ($config):"
+  grep -h '^SKIP:' "$build/Testing/Temporary/LastTest.log" | sort | uniq -c || echo "   (none)"
+  if [ -f "$junit" ]; then
+    count_junit "$junit" "$config"
+  else
+    fail_step "$config" "ctest"
+  fi
+}
+
+# build_config CONFIG BUILD_DIR CMAKE_ARGS...: configure and build; false on failure.
+build_config() {
+  local config=$1 build=$2
+  shift 2
+  echo
+  echo "===== $config ====="
+  if ! cmake -S "$ROOT" -B "$build" -G Ninja -DXIPC_WERROR=ON "$@" >"$build.configure.log" 2>&1; then
+    cat "$build.configure.log"
+    fail_step "$config" "configure"
+    return 1
+  fi
+  if ! cmake --build "$build" -j"$JOBS"; then
+    fail_step "$config" "build"
+    return 1
+  fi
+}
+
+config_format() {
+  echo
+  echo "===== format ====="
+  local files
+  files=$(git ls-files '*.c' '*.h' | grep -v '^cmake/msvc-poison/')
+  if clang-format --dry-run --Werror $files; then
+    SUMMARY+=("format: clean")
+  else
+    fail_step format "clang-format (run: clang-format -i \$(git ls-files '*.c' '*.h'))"
+  fi
+}
+
+config_linux_gcc_asan() {
+  local b=$BUILD_ROOT/linux-gcc-asan
+  mkdir -p "$BUILD_ROOT"
+  build_config linux-gcc-asan "$b" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug \
+    -DXIPC_SANITIZE=address,undefined -DXIPC_PACKAGING_TESTS=ON || return
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    XIPC_TEST_TIMEOUT_MULTIPLIER=2 run_ctest linux-gcc-asan "$b"
+}
+
+config_linux_clang() {
+  local b=$BUILD_ROOT/linux-clang
+  mkdir -p "$BUILD_ROOT"
+  build_config linux-clang "$b" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
+    -DBUILD_SHARED_LIBS=ON -DXIPC_SPAWN_FORCE_FORK=ON -DXIPC_PACKAGING_TESTS=ON || return
+  run_ctest linux-clang "$b"
+}
+
+# Wine start-up order from WINDOWS-CI.md: a persistent wineserver and Wine's services
+# started before ctest, with their stdio on /dev/null, or ctest hangs or crawls.
+start_wine() {
+  export WINEPREFIX=$1 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
+  unset DISPLAY WAYLAND_DISPLAY
+  mkdir -p "$WINEPREFIX"
+  wineserver -k >/dev/null 2>&1 || true
+  wineserver -w
+  trap 'wineserver -k >/dev/null 2>&1 || true; wineserver -w || true' EXIT
+  wineserver -p >/dev/null 2>&1 </dev/null
+  wineboot --init >/dev/null 2>&1 </dev/null
+  wine cmd /c exit >/dev/null 2>&1 </dev/null
+}
+
+stop_wine() {
+  wineserver -k >/dev/null 2>&1 || true
+  wineserver -w || true
+  trap - EXIT
+}
+
+config_windows_mingw() {
+  local b=$BUILD_ROOT/windows-mingw
+  mkdir -p "$BUILD_ROOT"
+  build_config windows-mingw "$b" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=ON -DXIPC_PACKAGING_TESTS=ON || return
+  echo "-- starting Wine ($(wine --version))"
+  start_wine "$b/wineprefix"
+  XIPC_TEST_TIMEOUT_MULTIPLIER=3 run_ctest windows-mingw "$b"
+  stop_wine
+}
+
+config_windows_clang() {
+  local b=$BUILD_ROOT/windows-clang
+  mkdir -p "$BUILD_ROOT"
+  if build_config windows-clang "$b" \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/clang-mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Release; then
+    SUMMARY+=("windows-clang: library, tests, examples and tools compile (not run)")
+  fi
+}
+
+for config in $CONFIGS; do
+  case $config in
+  format) config_format ;;
+  linux-gcc-asan) config_linux_gcc_asan ;;
+  linux-clang) config_linux_clang ;;
+  windows-mingw) config_windows_mingw ;;
+  windows-clang) config_windows_clang ;;
+  *)
+    echo "unknown configuration $config" >&2
+    exit 2
+    ;;
+  esac
+done
+
+echo
+echo "===== summary ($(($(date +%s) - START)) s) ====="
+printf '  %s\n' "${SUMMARY[@]}"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
+[ "$TOTAL_FAILED" -eq 0 ] && [ "$TOTAL_PASSED" -gt 0 ]

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* What the tests need that differs by system: the Windows side (os-posix.c mirrors it). */
+#ifndef WIN32_LEAN_AND_MEAN
+#  define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>
+#include <windows.h>
+#include <shellapi.h>
+
+#include "task.h"
+
+#include <stdlib.h>
+
+typedef const char *(__cdecl *wine_version_fn)(void);
+
+bool test_os_is_wine(void) {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  /* The (void (*)(void)) step keeps gcc's -Wcast-function-type quiet. */
+  return ntdll != NULL &&
+         (wine_version_fn)(void (*)(void))GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+const char *test_os_null_device(void) {
+  return "NUL";
+}
+
+void test_os_shell_exit(int code, const char **file, const char *argv[5], char *buf, size_t cap) {
+  snprintf(buf, cap, "exit %d", code);
+  *file = "cmd";
+  argv[0] = "cmd";
+  argv[1] = "/c";
+  argv[2] = buf;
+  argv[3] = NULL;
+}
+
+static char *utf8_of(const WCHAR *w) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+  char *s = malloc(n > 0 ? (size_t)n : 1);
+  if (s == NULL || n <= 0 || WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n)
+    test_fail(__FILE__, __LINE__, "UTF-16 to UTF-8 conversion failed");
+  return s;
+}
+
+static WCHAR *wide_of(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+  WCHAR *w = malloc(n > 0 ? (size_t)n * sizeof(WCHAR) : sizeof(WCHAR));
+  if (w == NULL || n <= 0 || MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n) != n)
+    test_fail(__FILE__, __LINE__, "UTF-8 to UTF-16 conversion failed");
+  return w;
+}
+
+char **test_os_utf8_argv(int argc, char **argv) {
+  int n, i;
+  LPWSTR *wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+  char **out;
+  if (wargv == NULL || n != argc)
+    return argv; /* keep the C runtime's view if the two disagree on the count */
+  out = calloc((size_t)n + 1, sizeof *out);
+  if (out == NULL)
+    return argv;
+  for (i = 0; i < n; i++)
+    out[i] = utf8_of(wargv[i]);
+  LocalFree(wargv);
+  return out;
+}
+
+void test_os_make_tmpdir(char *buf, size_t cap) {
+  WCHAR tmp[MAX_PATH + 1], dir[MAX_PATH + 32];
+  static unsigned counter;
+  char *utf8;
+  if (GetTempPathW(MAX_PATH + 1, tmp) == 0)
+    test_fail(__FILE__, __LINE__, "GetTempPathW: %lu", GetLastError());
+  _snwprintf(dir, MAX_PATH + 31, L"%sxipc-test-%lu-%u", tmp, GetCurrentProcessId(), ++counter);
+  dir[MAX_PATH + 31] = L'\0';
+  if (!CreateDirectoryW(dir, NULL))
+    test_fail(__FILE__, __LINE__, "CreateDirectoryW: %lu", GetLastError());
+  utf8 = utf8_of(dir);
+  snprintf(buf, cap, "%s", utf8);
+  free(utf8);
+}
+
+void test_os_remove(const char *path) {
+  WCHAR *w = wide_of(path);
+  if (!DeleteFileW(w))
+    RemoveDirectoryW(w);
+  free(w);
+}
+
+void test_os_getcwd(char *buf, size_t cap) {
+  WCHAR dir[MAX_PATH + 1];
+  char *utf8;
+  if (GetCurrentDirectoryW(MAX_PATH + 1, dir) == 0)
+    test_fail(__FILE__, __LINE__, "GetCurrentDirectoryW: %lu", GetLastError());
+  utf8 = utf8_of(dir);
+  test_os_canonical(utf8, buf, cap);
+  free(utf8);
+}
+
+void test_os_canonical(const char *path, char *buf, size_t cap) {
+  WCHAR full[MAX_PATH + 1];
+  WCHAR *w = wide_of(path);
+  char *utf8;
+  DWORD n = GetFullPathNameW(w, MAX_PATH + 1, full, NULL);
+  free(w);
+  if (n == 0 || n > MAX_PATH)
+    test_fail(__FILE__, __LINE__, "GetFullPathNameW(%s): %lu", path, GetLastError());
+  /* "C:\dir\" and "C:\dir" are the same directory. */
+  if (n > 3 && full[n - 1] == L'\\')
+    full[n - 1] = L'\0';
+  utf8 = utf8_of(full);
+  snprintf(buf, cap, "%s", utf8);
+  free(utf8);
+}
+
+void test_os_make_executable(const char *path) {
+  (void)path; /* Windows has no execute bit */
+}
+
+void test_os_setenv(const char *name, const char *value) {
+  WCHAR *wname = wide_of(name), *wvalue = wide_of(value);
+  BOOL ok = SetEnvironmentVariableW(wname, wvalue);
+  free(wname);
+  free(wvalue);
+  if (!ok)
+    test_fail(__FILE__, __LINE__, "SetEnvironmentVariableW(%s): %lu", name, GetLastError());
+}
+
+const char *test_os_getenv(const char *name) {
+  static char value[4096];
+  WCHAR *wname = wide_of(name), wvalue[2048];
+  DWORD n = GetEnvironmentVariableW(wname, wvalue, 2048);
+  char *utf8;
+  free(wname);
+  if (n == 0 || n >= 2048)
+    return NULL;
+  utf8 = utf8_of(wvalue);
+  snprintf(value, sizeof value, "%s", utf8);
+  free(utf8);
+  return value;
+}
+
+void test_os_make_inheritable_probe(char *token, size_t cap) {
+  /* An inheritable, named, signalled event: the child can tell whether it got the handle. */
+  SECURITY_ATTRIBUTES sa;
+  WCHAR name[64];
+  HANDLE h;
+  sa.nLength = sizeof sa;
+  sa.lpSecurityDescriptor = NULL;
+  sa.bInheritHandle = TRUE;
+  _snwprintf(name, 63, L"Local\\xipc-test-probe-%lu", GetCurrentProcessId());
+  name[63] = L'\0';
+  h = CreateEventW(&sa, TRUE, TRUE, name);
+  if (h == NULL)
+    test_fail(__FILE__, __LINE__, "CreateEventW: %lu", GetLastError());
+  snprintf(token, cap, "%llu:%lu", (unsigned long long)(uintptr_t)h, GetCurrentProcessId());
+}
+
+typedef BOOL(WINAPI *compare_handles_fn)(HANDLE, HANDLE);
+
+bool test_os_probe_visible(const char *token) {
+  unsigned long long value = 0;
+  unsigned long pid = 0;
+  HANDLE h, named;
+  WCHAR name[64];
+  DWORD flags;
+  compare_handles_fn compare;
+  bool same;
+  if (sscanf(token, "%llu:%lu", &value, &pid) != 2)
+    test_fail(__FILE__, __LINE__, "bad probe token %s", token);
+  h = (HANDLE)(uintptr_t)value;
+  if (!GetHandleInformation(h, &flags))
+    return false; /* no handle with that value at all */
+  /* Some other object may sit at the same value: compare with the event itself. */
+  _snwprintf(name, 63, L"Local\\xipc-test-probe-%lu", pid);
+  name[63] = L'\0';
+  named = OpenEventW(SYNCHRONIZE, FALSE, name);
+  if (named == NULL)
+    test_fail(__FILE__, __LINE__, "OpenEventW: %lu", GetLastError());
+  compare = (compare_handles_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"kernelbase.dll"),
+                                                               "CompareObjectHandles");
+  if (compare != NULL)
+    same = compare(h, named) != FALSE;
+  else
+    same = WaitForSingleObject(h, 0) == WAIT_OBJECT_0; /* the probe event is signalled */
+  CloseHandle(named);
+  return same;
+}
+
+int test_os_count_handles(void) {
+  return -1; /* Windows programs always hold handles of their own; nothing to compare */
+}
+
+bool test_os_stdio_is_null(int i) {
+  static const DWORD ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+  HANDLE h = GetStdHandle(ids[i]);
+  DWORD mode;
+  char byte;
+  DWORD n = 1;
+  if (h == NULL || h == INVALID_HANDLE_VALUE)
+    return false;
+  /* The null device is a character device that is not a console. */
+  if (GetFileType(h) != FILE_TYPE_CHAR || GetConsoleMode(h, &mode))
+    return false;
+  /* Reading it gives end of file at once, writing it accepts everything. */
+  if (i == 0)
+    return ReadFile(h, &byte, 1, &n, NULL) && n == 0;
+  return WriteFile(h, "x", 1, &n, NULL) && n == 1;
+}
+
+static const test_os_error_case_t error_cases[] = {
+    {ERROR_SUCCESS, 0, "ERROR_SUCCESS"},
+    {ERROR_INVALID_PARAMETER, XIPC_EINVAL, "ERROR_INVALID_PARAMETER"},
+    {ERROR_INVALID_NAME, XIPC_EINVAL, "ERROR_INVALID_NAME"},
+    {ERROR_NOT_ENOUGH_MEMORY, XIPC_ENOMEM, "ERROR_NOT_ENOUGH_MEMORY"},
+    {ERROR_OUTOFMEMORY, XIPC_ENOMEM, "ERROR_OUTOFMEMORY"},
+    {WSAEWOULDBLOCK, XIPC_EAGAIN, "WSAEWOULDBLOCK"},
+    {ERROR_SEM_TIMEOUT, XIPC_ETIMEDOUT, "ERROR_SEM_TIMEOUT"},
+    {WAIT_TIMEOUT, XIPC_ETIMEDOUT, "WAIT_TIMEOUT"},
+    {WSAETIMEDOUT, XIPC_ETIMEDOUT, "WSAETIMEDOUT"},
+    {ERROR_BROKEN_PIPE, XIPC_EPIPE, "ERROR_BROKEN_PIPE"},
+    {ERROR_NO_DATA, XIPC_EPIPE, "ERROR_NO_DATA"},
+    {ERROR_PIPE_NOT_CONNECTED, XIPC_EPIPE, "ERROR_PIPE_NOT_CONNECTED"},
+    {ERROR_ALREADY_EXISTS, XIPC_EEXIST, "ERROR_ALREADY_EXISTS"},
+    {ERROR_FILE_EXISTS, XIPC_EEXIST, "ERROR_FILE_EXISTS"},
+    {ERROR_FILE_NOT_FOUND, XIPC_ENOENT, "ERROR_FILE_NOT_FOUND"},
+    {ERROR_PATH_NOT_FOUND, XIPC_ENOENT, "ERROR_PATH_NOT_FOUND"},
+    {ERROR_DIRECTORY, XIPC_ENOENT, "ERROR_DIRECTORY"},
+    {ERROR_ACCESS_DENIED, XIPC_EACCES, "ERROR_ACCESS_DENIED"},
+    {WSAEACCES, XIPC_EACCES, "WSAEACCES"},
+    {ERROR_PRIVILEGE_NOT_HELD, XIPC_EPERM, "ERROR_PRIVILEGE_NOT_HELD"},
+    {ERROR_FILENAME_EXCED_RANGE, XIPC_ENAMETOOLONG, "ERROR_FILENAME_EXCED_RANGE"},
+    {ERROR_MORE_DATA, XIPC_EMSGSIZE, "ERROR_MORE_DATA"},
+    {ERROR_INSUFFICIENT_BUFFER, XIPC_EMSGSIZE, "ERROR_INSUFFICIENT_BUFFER"},
+    {WSAEMSGSIZE, XIPC_EMSGSIZE, "WSAEMSGSIZE"},
+    {ERROR_INVALID_HANDLE, XIPC_EBADF, "ERROR_INVALID_HANDLE"},
+    {WSAENOTSOCK, XIPC_EBADF, "WSAENOTSOCK"},
+    {ERROR_PIPE_BUSY, XIPC_EBUSY, "ERROR_PIPE_BUSY"},
+    {ERROR_NOT_SUPPORTED, XIPC_ENOTSUP, "ERROR_NOT_SUPPORTED"},
+    {WSAEAFNOSUPPORT, XIPC_ENOTSUP, "WSAEAFNOSUPPORT"},
+    {WSAECONNREFUSED, XIPC_ECONNREFUSED, "WSAECONNREFUSED"},
+    {WSAECONNRESET, XIPC_ECONNRESET, "WSAECONNRESET"},
+    {WSAECONNABORTED, XIPC_ECONNABORTED, "WSAECONNABORTED"},
+    {WSAENOTCONN, XIPC_ENOTCONN, "WSAENOTCONN"},
+    {WSAEADDRINUSE, XIPC_EADDRINUSE, "WSAEADDRINUSE"},
+    {WSAEADDRNOTAVAIL, XIPC_EADDRNOTAVAIL, "WSAEADDRNOTAVAIL"},
+    {WSAENETUNREACH, XIPC_ENETUNREACH, "WSAENETUNREACH"},
+    {WSAEHOSTUNREACH, XIPC_EHOSTUNREACH, "WSAEHOSTUNREACH"},
+    {ERROR_ABANDONED_WAIT_0, XIPC_EOWNERDEAD, "ERROR_ABANDONED_WAIT_0"},
+    {ERROR_DISK_FULL, XIPC_ENOSPC, "ERROR_DISK_FULL"},
+    {ERROR_IO_DEVICE, XIPC_EIO, "ERROR_IO_DEVICE"},
+    {ERROR_TOO_MANY_OPEN_FILES, XIPC_EMFILE, "ERROR_TOO_MANY_OPEN_FILES"},
+    {WSAEMFILE, XIPC_EMFILE, "WSAEMFILE"},
+    {ERROR_BAD_EXE_FORMAT, XIPC_ENOEXEC, "ERROR_BAD_EXE_FORMAT"},
+    {ERROR_OPERATION_ABORTED, XIPC_ECANCELED, "ERROR_OPERATION_ABORTED"},
+    {ERROR_NO_UNICODE_TRANSLATION, XIPC_EINVAL, "ERROR_NO_UNICODE_TRANSLATION"},
+    {ERROR_GEN_FAILURE, XIPC_ESYSTEM, "ERROR_GEN_FAILURE (unmapped)"},
+};
+
+const test_os_error_case_t *test_os_error_cases(size_t *count) {
+  *count = ARRAY_SIZE(error_cases);
+  return error_cases;
+}
+
+bool test_os_is_not_found_code(int os_code) {
+  return os_code == ERROR_FILE_NOT_FOUND || os_code == ERROR_PATH_NOT_FOUND;
+}
+
+typedef struct thread_call {
+  void (*fn)(void *);
+  void *arg;
+} thread_call_t;
+
+static DWORD WINAPI thread_main(LPVOID p) {
+  thread_call_t *call = p;
+  call->fn(call->arg);
+  return 0;
+}
+
+void test_os_run_thread(void (*fn)(void *), void *arg) {
+  thread_call_t call;
+  HANDLE thread;
+  call.fn = fn;
+  call.arg = arg;
+  thread = CreateThread(NULL, 0, thread_main, &call, 0, NULL);
+  if (thread == NULL)
+    test_fail(__FILE__, __LINE__, "CreateThread: %lu", GetLastError());
+  WaitForSingleObject(thread, INFINITE);
+  CloseHandle(thread);
+}

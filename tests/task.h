@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a test file needs: TEST_IMPL / HELPER_IMPL, assertions that print
+ * file, line, expression and both values, skips with a reason, helpers
+ * started as real processes, and unique object names.
+ *
+ * Every test runs in a process of its own (the runner re-executes itself),
+ * so an assertion simply reports and exits; nothing needs cleaning up for
+ * the next test. Tests are registered in test-list.h, nowhere else.
+ */
+#ifndef XIPC_TEST_TASK_H
+#define XIPC_TEST_TASK_H
+
+#include "xipc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define TEST_IMPL(family, name) void test_##family##__##name(void)
+#define HELPER_IMPL(name)       int helper_##name(int argc, char **argv)
+
+/* Exit code of a skipped test (ctest's SKIP_RETURN_CODE). */
+#define TEST_SKIP_CODE 77
+
+/* ---- Failure reporting (runner.c) ------------------------------------ */
+
+void test_fail(const char *file, int line, const char *fmt, ...);
+void test_fail_int(const char *file, int line, const char *expr, intmax_t a, intmax_t b);
+void test_fail_str(const char *file, int line, const char *expr, const char *a, const char *b);
+void test_fail_err(const char *file, int line, const char *expr, int expected, int actual);
+/* Print "SKIP: <reason>" and exit with TEST_SKIP_CODE. */
+void test_skip(const char *fmt, ...);
+
+#define ASSERT_TRUE(expr)                                           \
+  do {                                                              \
+    if (!(expr))                                                    \
+      test_fail(__FILE__, __LINE__, "assertion failed: %s", #expr); \
+  } while (0)
+
+#define ASSERT_INT_OP_(a, op, b)                                    \
+  do {                                                              \
+    intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);                \
+    if (!(a_ op b_))                                                \
+      test_fail_int(__FILE__, __LINE__, #a " " #op " " #b, a_, b_); \
+  } while (0)
+
+#define ASSERT_EQ(a, b) ASSERT_INT_OP_(a, ==, b)
+#define ASSERT_NE(a, b) ASSERT_INT_OP_(a, !=, b)
+#define ASSERT_LT(a, b) ASSERT_INT_OP_(a, <, b)
+#define ASSERT_LE(a, b) ASSERT_INT_OP_(a, <=, b)
+#define ASSERT_GT(a, b) ASSERT_INT_OP_(a, >, b)
+#define ASSERT_GE(a, b) ASSERT_INT_OP_(a, >=, b)
+
+#define ASSERT_NULL(p)     ASSERT_TRUE((p) == NULL)
+#define ASSERT_NOT_NULL(p) ASSERT_TRUE((p) != NULL)
+
+#define ASSERT_STR_EQ(a, b)                                    \
+  do {                                                         \
+    const char *a_ = (a), *b_ = (b);                           \
+    if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)       \
+      test_fail_str(__FILE__, __LINE__, #a " == " #b, a_, b_); \
+  } while (0)
+
+/* `expr` must succeed (return >= 0); its value is discarded. */
+#define ASSERT_OK(expr)                                 \
+  do {                                                  \
+    int rc_ = (expr);                                   \
+    if (rc_ < 0)                                        \
+      test_fail_err(__FILE__, __LINE__, #expr, 0, rc_); \
+  } while (0)
+
+/* `expr` must fail with exactly the XIPC_E* code `code`. */
+#define ASSERT_ERR(expr, code)                               \
+  do {                                                       \
+    int rc_ = (expr);                                        \
+    if (rc_ != (code))                                       \
+      test_fail_err(__FILE__, __LINE__, #expr, (code), rc_); \
+  } while (0)
+
+#define SKIP(...) test_skip(__VA_ARGS__)
+
+/* ---- Helpers: the runner itself, started as another process ---------- */
+
+/*
+ * argv to run helper `name` with the given arguments (NULL-terminated
+ * list): { <this executable>, "--helper", name, args..., NULL }. The array
+ * is static storage, valid until the next call.
+ */
+const char *const *helper_argv(const char *name, ...);
+
+/* Start helper `name` with arguments (NULL-terminated list); fails the test on error. */
+xipc_process_t *helper_start(const char *name, ...);
+
+/* Start a helper with caller-filled options; opts->argv is set by the helper_argv() call. */
+xipc_process_t *helper_start_opts(xipc_spawn_options_t *opts);
+
+/*
+ * Wait for a helper (up to the test's remaining patience, 10 s by default)
+ * and close it; returns its exit status. Fails the test if it does not end.
+ */
+xipc_exit_t helper_finish(xipc_process_t *proc);
+
+/* Wait for the helper and require exit code `code`. */
+void helper_expect_exit(xipc_process_t *proc, int code);
+
+/* ---- Names, paths, time ---------------------------------------------- */
+
+/*
+ * A portable object name unique to this process and call: "xt<pid>-<n>-<tag>".
+ * Returned in buf (at least 64 bytes).
+ */
+const char *test_unique_name(char *buf, size_t cap, const char *tag);
+
+/* Milliseconds of the monotonic clock. */
+int64_t test_now_ms(void);
+
+/* Multiply a timeout by $XIPC_TEST_TIMEOUT_MULTIPLIER (slow builds, Wine). */
+int test_timeout(int ms);
+
+/* Size of a file in bytes, -1 when it cannot be opened. */
+long test_file_size(const char *path);
+
+/*
+ * Liveness through a file that a helper (touch_forever) appends to every
+ * 10 ms: wait until it has grown, or check that it has stopped growing.
+ */
+void test_wait_file_grows(const char *path);
+void test_expect_file_stopped(const char *path);
+
+/* Path of the test runner executable (this program). */
+const char *test_self_exe(void);
+
+/* The raw argv the runner received (the C runtime's), for argument tests. */
+extern int test_raw_argc;
+extern char **test_raw_argv;
+
+/* ---- What differs by system (os-posix.c / os-win32.c) ---------------- */
+
+/* True when running under Wine. */
+bool test_os_is_wine(void);
+
+/* The null device path ("/dev/null", "NUL"). */
+const char *test_os_null_device(void);
+
+/* A command interpreter and arguments that make it exit with `code` ("sh -c 'exit N'"). */
+void test_os_shell_exit(int code, const char **file, const char *argv[5], char *buf, size_t cap);
+
+/* UTF-8 argv of this process (Windows: from GetCommandLineW); argv itself on POSIX. */
+char **test_os_utf8_argv(int argc, char **argv);
+
+/* A new empty directory under the system's temporary directory; path in buf. */
+void test_os_make_tmpdir(char *buf, size_t cap);
+/* Remove a file or an empty directory; ignore errors. */
+void test_os_remove(const char *path);
+/* Current working directory, canonical (symlinks resolved) where the system has them. */
+void test_os_getcwd(char *buf, size_t cap);
+/* Canonical form of an existing directory path, comparable with test_os_getcwd(). */
+void test_os_canonical(const char *path, char *buf, size_t cap);
+/* Mark a file executable (POSIX chmod 0700; nothing on Windows). */
+void test_os_make_executable(const char *path);
+/* Set an environment variable of this process (UTF-8), for children to inherit. */
+void test_os_setenv(const char *name, const char *value);
+/* Value of an environment variable as UTF-8, or NULL. Static storage. */
+const char *test_os_getenv(const char *name);
+
+/*
+ * A handle/descriptor opened outside xipc and made inheritable on purpose,
+ * described as a string for a child's command line.
+ */
+void test_os_make_inheritable_probe(char *token, size_t cap);
+/* In the child: true when the probe's object is reachable through the token. */
+bool test_os_probe_visible(const char *token);
+/* Number of open descriptors of this process, or -1 where it cannot be counted. */
+int test_os_count_handles(void);
+/* True when standard stream `i` (0-2) is the null device. */
+bool test_os_stdio_is_null(int i);
+
+/* An OS error code and the XIPC_E* it must translate to. */
+typedef struct test_os_error_case {
+  int os_code;
+  int expected;
+  const char *label;
+} test_os_error_case_t;
+const test_os_error_case_t *test_os_error_cases(size_t *count);
+
+/* The OS codes a missing program may produce when started (errno ENOENT; two Win32 codes). */
+bool test_os_is_not_found_code(int os_code);
+
+/* Run fn(arg) on a new thread and wait for it. */
+void test_os_run_thread(void (*fn)(void *), void *arg);
+
+#endif
