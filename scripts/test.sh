@@ -52,7 +52,8 @@ run_ctest() {
   rm -f "$junit"
   (cd "$build" && ctest --output-on-failure --timeout 300 -j"$JOBS" --output-junit "$junit")
   echo "-- skipped tests and their reasons ($config):"
-  grep -h '^SKIP:' "$build/Testing/Temporary/LastTest.log" | sort | uniq -c || echo "   (none)"
+  grep -h '^SKIP:' "$build/Testing/Temporary/LastTest.log" | grep -v 'runner self-test' |
+    sort | uniq -c || echo "   (none)"
   if [ -f "$junit" ]; then
     count_junit "$junit" "$config"
   else

@@ -183,11 +183,11 @@ const char *const *helper_argv(const char *name, ...) {
   return argv;
 }
 
-xipc_process_t *helper_start_opts(xipc_spawn_options_t *opts) {
+xipc_process_t *helper_start_opts_at(const char *file, int line, xipc_spawn_options_t *opts) {
   xipc_process_t *proc = NULL;
   int rc = xipc_spawn(&proc, opts);
   if (rc < 0)
-    test_fail_err(__FILE__, __LINE__, "xipc_spawn(helper)", 0, rc);
+    test_fail_err(file, line, "xipc_spawn(helper)", 0, rc);
   return proc;
 }
 
@@ -198,27 +198,26 @@ xipc_process_t *helper_start(const char *name, ...) {
   va_start(ap, name);
   opts.argv = helper_argv_v(name, ap);
   va_end(ap);
-  return helper_start_opts(&opts);
+  return helper_start_opts_at(__FILE__, __LINE__, &opts);
 }
 
-xipc_exit_t helper_finish(xipc_process_t *proc) {
+xipc_exit_t helper_finish_at(const char *file, int line, xipc_process_t *proc) {
   xipc_exit_t status;
   int rc = xipc_process_wait(proc, test_timeout(DEFAULT_TIMEOUT_MS), &status);
   if (rc < 0) {
     xipc_process_kill(proc);
-    test_fail_err(__FILE__, __LINE__, "helper did not end", 0, rc);
+    test_fail_err(file, line, "helper did not end", 0, rc);
   }
   xipc_process_close(proc);
   return status;
 }
 
-void helper_expect_exit(xipc_process_t *proc, int code) {
-  xipc_exit_t status = helper_finish(proc);
+void helper_expect_exit_at(const char *file, int line, xipc_process_t *proc, int code) {
+  xipc_exit_t status = helper_finish_at(file, line, proc);
   if (status.signal != 0)
-    test_fail(__FILE__, __LINE__, "helper killed by signal %d, expected exit code %d",
-              status.signal, code);
+    test_fail(file, line, "helper killed by signal %d, expected exit code %d", status.signal, code);
   if (status.code != code)
-    test_fail(__FILE__, __LINE__, "helper exit code %d, expected %d", status.code, code);
+    test_fail(file, line, "helper exit code %d, expected %d", status.code, code);
 }
 
 /* ---- Running --------------------------------------------------------- */

@@ -95,17 +95,20 @@ const char *const *helper_argv(const char *name, ...);
 /* Start helper `name` with arguments (NULL-terminated list); fails the test on error. */
 xipc_process_t *helper_start(const char *name, ...);
 
-/* Start a helper with caller-filled options; opts->argv is set by the helper_argv() call. */
-xipc_process_t *helper_start_opts(xipc_spawn_options_t *opts);
+/* Start a helper with caller-filled options (opts->argv from helper_argv()). */
+#define helper_start_opts(opts) helper_start_opts_at(__FILE__, __LINE__, opts)
+xipc_process_t *helper_start_opts_at(const char *file, int line, xipc_spawn_options_t *opts);
 
 /*
- * Wait for a helper (up to the test's remaining patience, 10 s by default)
- * and close it; returns its exit status. Fails the test if it does not end.
+ * Wait for a helper (10 s times the multiplier) and close it; returns its
+ * exit status. Fails the test if it does not end.
  */
-xipc_exit_t helper_finish(xipc_process_t *proc);
+#define helper_finish(proc) helper_finish_at(__FILE__, __LINE__, proc)
+xipc_exit_t helper_finish_at(const char *file, int line, xipc_process_t *proc);
 
-/* Wait for the helper and require exit code `code`. */
-void helper_expect_exit(xipc_process_t *proc, int code);
+/* Wait for the helper and require that it exited by itself with `code`. */
+#define helper_expect_exit(proc, code) helper_expect_exit_at(__FILE__, __LINE__, proc, code)
+void helper_expect_exit_at(const char *file, int line, xipc_process_t *proc, int code);
 
 /* ---- Names, paths, time ---------------------------------------------- */
 
