@@ -24,6 +24,9 @@ set(_script "${PROJECT_SOURCE_DIR}/cmake/test-packaging.cmake")
 add_test(NAME packaging.install COMMAND ${CMAKE_COMMAND} ${_args} -DMODE=install -P ${_script})
 add_test(NAME packaging.find_package COMMAND ${CMAKE_COMMAND} ${_args} -DMODE=find_package -P ${_script})
 add_test(NAME packaging.pkg_config COMMAND ${CMAKE_COMMAND} ${_args} -DMODE=pkg_config -P ${_script})
+add_test(NAME packaging.add_subdirectory
+         COMMAND ${CMAKE_COMMAND} ${_args} -DMODE=add_subdirectory -P ${_script})
+set_tests_properties(packaging.add_subdirectory PROPERTIES FIXTURES_REQUIRED xipc_installed TIMEOUT 300)
 set_tests_properties(packaging.install PROPERTIES FIXTURES_SETUP xipc_installed TIMEOUT 120)
 set_tests_properties(packaging.find_package packaging.pkg_config PROPERTIES
   FIXTURES_REQUIRED xipc_installed TIMEOUT 300 RESOURCE_LOCK xipc_packaging)
