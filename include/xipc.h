@@ -24,6 +24,9 @@
 #include "xipc/clock.h"
 #include "xipc/name.h"
 #include "xipc/process.h"
+#include "xipc/stream.h"
+#include "xipc/pipe.h"
+#include "xipc/fifo.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -108,7 +108,8 @@ int xipc__copy_string(char *buf, size_t cap, const char *src);
 
 /*
  * Backend: start the child described by `opts` (validated: argv[0] set,
- * stdio kinds and flags known) and store a new handle in *out.
+ * stdio kinds and flags known, a stream for every XIPC_STDIO_STREAM, the
+ * inherit list free of NULLs and repeats) and store a new handle in *out.
  */
 int xipc__process_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts);
 
@@ -128,5 +129,43 @@ void xipc__process_close(xipc_process_t *proc);
 /* Backend: the caller's pid and executable path (as the public functions). */
 int xipc__self_pid(void);
 int xipc__self_exe(char *buf, size_t cap);
+
+/* ---- Streams (src/stream.c, backend stream.c) ------------------------ */
+
+/*
+ * Backend: one read or write of 1..INT_MAX bytes with the stream timeout
+ * contract of xipc/stream.h: the count (read: 0 at end of stream), or
+ * XIPC_EAGAIN (timeout 0) / XIPC_ETIMEDOUT / XIPC_EPIPE / another error.
+ * Nothing that was transferred is ever dropped on a timeout.
+ */
+int xipc__stream_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms);
+int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int timeout_ms);
+
+/* Backend: xipc_ignore_sigpipe(). */
+int xipc__ignore_sigpipe(void);
+
+/* Backend: close the handle and free the stream, whatever the result. */
+int xipc__stream_close(xipc_stream_t *stream);
+
+/* Backend: the native handle, or XIPC_OS_HANDLE_INVALID while a FIFO end is not open yet. */
+xipc_os_handle_t xipc__stream_native(const xipc_stream_t *stream);
+
+/* Backend: the token of xipc_stream_token(); XIPC_EINVAL for a stream not open yet. */
+int xipc__stream_token(const xipc_stream_t *stream, char *buf, size_t cap);
+
+/* Backend: the stream named by a token (non-NULL), or by a native handle (not invalid). */
+int xipc__stream_from_token(xipc_stream_t **out, const char *token);
+int xipc__stream_from_native(xipc_stream_t **out, xipc_os_handle_t handle, unsigned flags);
+
+/* ---- Pipes and FIFOs (src/pipe.c, src/fifo.c, backend pipe.c, fifo.c) - */
+
+/* Backend: a pipe; flags are known XIPC_PIPE_* bits, both out pointers valid. */
+int xipc__pipe_create(xipc_stream_t **read_end, xipc_stream_t **write_end, unsigned flags,
+                      size_t capacity);
+
+/* Backend: the FIFO functions, with a valid name and direction. */
+int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, size_t capacity);
+int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, int timeout_ms);
+int xipc__fifo_unlink(const char *name);
 
 #endif

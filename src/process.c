@@ -4,6 +4,34 @@
 
 #define SPAWN_KNOWN_FLAGS (XIPC_SPAWN_SEARCH_PATH | XIPC_SPAWN_GROUP)
 
+static bool valid_stdio(const xipc_stdio_t *stdio) {
+  switch (stdio->kind) {
+  case XIPC_STDIO_INHERIT:
+  case XIPC_STDIO_NULL:
+    return true;
+  case XIPC_STDIO_STREAM:
+    return stdio->stream != NULL;
+  default:
+    return false;
+  }
+}
+
+/* Every inherited stream is given, and given once (Windows refuses repeats in a handle list). */
+static bool valid_inherit_list(const xipc_spawn_options_t *opts) {
+  size_t i, j;
+  if (opts->inherit_count > 0 && opts->inherit == NULL)
+    return false;
+  for (i = 0; i < opts->inherit_count; i++) {
+    if (opts->inherit[i] == NULL)
+      return false;
+    for (j = 0; j < i; j++) {
+      if (opts->inherit[i] == opts->inherit[j])
+        return false;
+    }
+  }
+  return true;
+}
+
 int xipc_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
   size_t i;
   if (out == NULL)
@@ -16,11 +44,62 @@ int xipc_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
   if (opts->file != NULL && opts->file[0] == '\0')
     return xipc__fail(XIPC_EINVAL);
   for (i = 0; i < XIPC_ARRAY_SIZE(opts->stdio); i++) {
-    xipc_stdio_kind_t kind = opts->stdio[i].kind;
-    if (kind != XIPC_STDIO_INHERIT && kind != XIPC_STDIO_NULL)
+    if (!valid_stdio(&opts->stdio[i]))
       return xipc__fail(XIPC_EINVAL);
   }
+  if (!valid_inherit_list(opts))
+    return xipc__fail(XIPC_EINVAL);
   return xipc__process_spawn(out, opts);
+}
+
+/* A pipe whose `child_end` (0 read, 1 write) goes to the child's standard stream `fd`. */
+static int pipe_for_stdio(xipc_spawn_options_t *opts, int fd, int child_end,
+                          xipc_stream_t **parent_end) {
+  xipc_stream_t *ends[2];
+  int rc = xipc_pipe_create(&ends[0], &ends[1],
+                            child_end == 0 ? XIPC_PIPE_CHILD_READS : XIPC_PIPE_CHILD_WRITES, 0);
+  if (rc < 0)
+    return rc;
+  opts->stdio[fd].kind = XIPC_STDIO_STREAM;
+  opts->stdio[fd].stream = ends[child_end];
+  *parent_end = ends[1 - child_end];
+  return 0;
+}
+
+int xipc_spawn_piped(xipc_process_t **out, const xipc_spawn_options_t *opts,
+                     xipc_stream_t **to_stdin, xipc_stream_t **from_stdout) {
+  xipc_spawn_options_t piped;
+  xipc_stream_t *in = NULL, *outp = NULL;
+  int rc = 0;
+  if (to_stdin != NULL)
+    *to_stdin = NULL;
+  if (from_stdout != NULL)
+    *from_stdout = NULL;
+  if (out == NULL || opts == NULL)
+    return xipc__fail(XIPC_EINVAL);
+  *out = NULL;
+  piped = *opts;
+  if (to_stdin != NULL)
+    rc = pipe_for_stdio(&piped, 0, 0, &in);
+  if (rc == 0 && from_stdout != NULL)
+    rc = pipe_for_stdio(&piped, 1, 1, &outp);
+  if (rc == 0)
+    rc = xipc_spawn(out, &piped);
+  /* The child has its ends now (or never will): the parent closes its copies. */
+  if (to_stdin != NULL && piped.stdio[0].stream != opts->stdio[0].stream)
+    xipc_stream_close(piped.stdio[0].stream);
+  if (from_stdout != NULL && piped.stdio[1].stream != opts->stdio[1].stream)
+    xipc_stream_close(piped.stdio[1].stream);
+  if (rc < 0) {
+    xipc_stream_close(in);
+    xipc_stream_close(outp);
+    return rc;
+  }
+  if (to_stdin != NULL)
+    *to_stdin = in;
+  if (from_stdout != NULL)
+    *from_stdout = outp;
+  return 0;
 }
 
 int xipc_process_wait(xipc_process_t *proc, int timeout_ms, xipc_exit_t *status) {

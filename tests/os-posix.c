@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,4 +178,67 @@ void test_os_run_thread(void (*fn)(void *), void *arg) {
   if (pthread_create(&thread, NULL, thread_main, &call) != 0)
     test_fail(__FILE__, __LINE__, "pthread_create failed");
   pthread_join(thread, NULL);
+}
+
+struct test_os_thread {
+  pthread_t thread;
+  thread_call_t call;
+};
+
+test_os_thread_t *test_os_thread_start(void (*fn)(void *), void *arg) {
+  test_os_thread_t *t = calloc(1, sizeof *t);
+  ASSERT_NOT_NULL(t);
+  t->call.fn = fn;
+  t->call.arg = arg;
+  if (pthread_create(&t->thread, NULL, thread_main, &t->call) != 0)
+    test_fail(__FILE__, __LINE__, "pthread_create failed");
+  return t;
+}
+
+void test_os_thread_join(test_os_thread_t *thread) {
+  pthread_join(thread->thread, NULL);
+  free(thread);
+}
+
+bool test_os_sigpipe_is_default(void) {
+  struct sigaction sa;
+  sigset_t mask;
+  if (sigaction(SIGPIPE, NULL, &sa) != 0 || pthread_sigmask(SIG_SETMASK, NULL, &mask) != 0)
+    return false;
+  return sa.sa_handler == SIG_DFL && !sigismember(&mask, SIGPIPE);
+}
+
+void test_os_binary_stdio(void) {}
+
+int test_os_set_umask(int mask) {
+  return (int)umask((mode_t)mask);
+}
+
+int test_os_file_mode(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    test_fail(__FILE__, __LINE__, "stat(%s): errno %d", path, errno);
+  return (int)(st.st_mode & 07777);
+}
+
+bool test_os_owner_only_dacl(xipc_os_handle_t handle, bool *checked) {
+  (void)handle;
+  *checked = false;
+  return true;
+}
+
+xipc_os_handle_t test_os_dup_handle(xipc_os_handle_t handle) {
+  int fd = fcntl((int)handle, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0)
+    test_fail(__FILE__, __LINE__, "dup: errno %d", errno);
+  return (xipc_os_handle_t)fd;
+}
+
+int test_os_pipe_atomic(void) {
+  return PIPE_BUF;
+}
+
+void test_os_chmod(const char *path, int mode) {
+  if (chmod(path, (mode_t)mode) != 0)
+    test_fail(__FILE__, __LINE__, "chmod(%s): errno %d", path, errno);
 }

@@ -6,6 +6,10 @@
 #include <winsock2.h>
 #include <windows.h>
 #include <shellapi.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include <fcntl.h>
+#include <io.h>
 
 #include "task.h"
 
@@ -286,4 +290,113 @@ void test_os_run_thread(void (*fn)(void *), void *arg) {
     test_fail(__FILE__, __LINE__, "CreateThread: %lu", GetLastError());
   WaitForSingleObject(thread, INFINITE);
   CloseHandle(thread);
+}
+
+struct test_os_thread {
+  HANDLE thread;
+  thread_call_t call;
+};
+
+test_os_thread_t *test_os_thread_start(void (*fn)(void *), void *arg) {
+  test_os_thread_t *t = calloc(1, sizeof *t);
+  ASSERT_NOT_NULL(t);
+  t->call.fn = fn;
+  t->call.arg = arg;
+  t->thread = CreateThread(NULL, 0, thread_main, &t->call, 0, NULL);
+  if (t->thread == NULL)
+    test_fail(__FILE__, __LINE__, "CreateThread: %lu", GetLastError());
+  return t;
+}
+
+void test_os_thread_join(test_os_thread_t *thread) {
+  WaitForSingleObject(thread->thread, INFINITE);
+  CloseHandle(thread->thread);
+  free(thread);
+}
+
+bool test_os_sigpipe_is_default(void) {
+  return true;
+}
+
+void test_os_binary_stdio(void) {
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+  _setmode(_fileno(stderr), _O_BINARY);
+}
+
+int test_os_set_umask(int mask) {
+  (void)mask;
+  return 0;
+}
+
+int test_os_file_mode(const char *path) {
+  (void)path;
+  return -1;
+}
+
+/* The SID of an access-allowed ACE as a string, LocalFree()d by the caller. */
+static WCHAR *ace_sid(ACL *dacl, DWORD i) {
+  ACCESS_ALLOWED_ACE *ace;
+  WCHAR *sid = NULL;
+  if (!GetAce(dacl, i, (void **)&ace) || ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE)
+    return NULL;
+  ConvertSidToStringSidW((PSID)&ace->SidStart, &sid);
+  return sid;
+}
+
+bool test_os_owner_only_dacl(xipc_os_handle_t handle, bool *checked) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  ACL *dacl = NULL;
+  HANDLE token;
+  TOKEN_USER *user;
+  DWORD size = 0, i;
+  WCHAR *me = NULL;
+  bool ok = true;
+  *checked = true;
+  if (GetSecurityInfo((HANDLE)handle, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL,
+                      &dacl, NULL, &sd) != ERROR_SUCCESS ||
+      dacl == NULL) {
+    *checked = false;
+    if (sd != NULL)
+      LocalFree(sd);
+    return false;
+  }
+  OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+  GetTokenInformation(token, TokenUser, NULL, 0, &size);
+  user = malloc(size);
+  GetTokenInformation(token, TokenUser, user, size, &size);
+  ConvertSidToStringSidW(user->User.Sid, &me);
+  CloseHandle(token);
+  for (i = 0; i < dacl->AceCount; i++) {
+    WCHAR *sid = ace_sid(dacl, i);
+    /* Only the user and LocalSystem (S-1-5-18) may appear. */
+    if (sid == NULL || (wcscmp(sid, me) != 0 && wcscmp(sid, L"S-1-5-18") != 0))
+      ok = false;
+    if (sid != NULL)
+      LocalFree(sid);
+  }
+  if (dacl->AceCount == 0)
+    ok = false;
+  LocalFree(me);
+  free(user);
+  LocalFree(sd);
+  return ok;
+}
+
+xipc_os_handle_t test_os_dup_handle(xipc_os_handle_t handle) {
+  HANDLE dup;
+  if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)handle, GetCurrentProcess(), &dup, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS))
+    test_fail(__FILE__, __LINE__, "DuplicateHandle: %lu", GetLastError());
+  return (xipc_os_handle_t)dup;
+}
+
+int test_os_pipe_atomic(void) {
+  /* Each WriteFile to a pipe is queued whole; 4096 matches Linux's PIPE_BUF. */
+  return 4096;
+}
+
+void test_os_chmod(const char *path, int mode) {
+  (void)path;
+  (void)mode;
 }

@@ -113,6 +113,51 @@ int test_timeout(int ms) {
   return factor > 1 ? (int)(ms * factor) : ms;
 }
 
+void test_fill_pattern(void *buf, size_t len, uint32_t seed, uint64_t offset) {
+  unsigned char *p = buf;
+  size_t i;
+  for (i = 0; i < len; i++) {
+    /* A cheap mix of position and seed: no run of the stream repeats within 4 GiB. */
+    uint64_t x = (offset + i) * UINT64_C(0x9E3779B97F4A7C15) + seed;
+    p[i] = (unsigned char)(x >> 56);
+  }
+}
+
+uint64_t test_fnv(uint64_t hash, const void *buf, size_t len) {
+  const unsigned char *p = buf;
+  size_t i;
+  for (i = 0; i < len; i++) {
+    hash ^= p[i];
+    hash *= UINT64_C(1099511628211);
+  }
+  return hash;
+}
+
+size_t test_read_all(xipc_stream_t *stream, void *buf, size_t cap) {
+  size_t got = 0;
+  int64_t deadline = test_now_ms() + test_timeout(DEFAULT_TIMEOUT_MS);
+  for (;;) {
+    int left = (int)(deadline - test_now_ms());
+    int n;
+    if (got == cap)
+      test_fail(__FILE__, __LINE__, "more than %zu bytes before the end of the stream", cap);
+    n = xipc_stream_read(stream, (char *)buf + got, cap - got, left > 0 ? left : 0);
+    if (n == 0)
+      return got;
+    if (n < 0)
+      test_fail_err(__FILE__, __LINE__, "xipc_stream_read (to the end)", 0, n);
+    got += (size_t)n;
+  }
+}
+
+const char *test_token(xipc_stream_t *stream, int slot) {
+  static char tokens[4][XIPC_TOKEN_MAX];
+  int rc = xipc_stream_token(stream, tokens[slot], sizeof tokens[slot]);
+  if (rc < 0)
+    test_fail_err(__FILE__, __LINE__, "xipc_stream_token", 0, rc);
+  return tokens[slot];
+}
+
 long test_file_size(const char *path) {
   FILE *f = fopen(path, "rb");
   long size;

@@ -134,6 +134,21 @@ long test_file_size(const char *path);
 void test_wait_file_grows(const char *path);
 void test_expect_file_stopped(const char *path);
 
+/*
+ * Deterministic test data: byte i of the stream with this seed, and a
+ * running FNV-1a checksum (start with TEST_FNV_INIT).
+ */
+void test_fill_pattern(void *buf, size_t len, uint32_t seed, uint64_t offset);
+#define TEST_FNV_INIT UINT64_C(14695981039346656037)
+uint64_t test_fnv(uint64_t hash, const void *buf, size_t len);
+
+/* Read a stream to its end (at most cap bytes, 10 s); returns the count. Fails the test on error.
+ */
+size_t test_read_all(xipc_stream_t *stream, void *buf, size_t cap);
+
+/* A stream's token, for a helper's command line (static storage per slot 0-3). */
+const char *test_token(xipc_stream_t *stream, int slot);
+
 /* Path of the test runner executable (this program). */
 const char *test_self_exe(void);
 
@@ -195,5 +210,38 @@ bool test_os_is_not_found_code(int os_code);
 
 /* Run fn(arg) on a new thread and wait for it. */
 void test_os_run_thread(void (*fn)(void *), void *arg);
+
+/* Start fn(arg) on a new thread; test_os_thread_join() waits for it. */
+typedef struct test_os_thread test_os_thread_t;
+test_os_thread_t *test_os_thread_start(void (*fn)(void *), void *arg);
+void test_os_thread_join(test_os_thread_t *thread);
+
+/* A duplicate of a native handle (dup(); DuplicateHandle()), owned by the caller. */
+xipc_os_handle_t test_os_dup_handle(xipc_os_handle_t handle);
+
+/* Largest write to a pipe that the system promises is atomic (PIPE_BUF on POSIX). */
+int test_os_pipe_atomic(void);
+
+/* True when SIGPIPE has its default disposition (always true on Windows). */
+bool test_os_sigpipe_is_default(void);
+
+/* Put stdin/stdout/stderr in binary mode (Windows text mode turns \n into \r\n). */
+void test_os_binary_stdio(void);
+
+/* Set the process umask (POSIX), returning the old one; no-op returning 0 on Windows. */
+int test_os_set_umask(int mask);
+
+/* chmod (POSIX); nothing on Windows. */
+void test_os_chmod(const char *path, int mode);
+
+/* Permission bits of a path (POSIX st_mode & 07777), or -1 on Windows. */
+int test_os_file_mode(const char *path);
+
+/*
+ * Windows: true when the DACL of the object behind `handle` grants access to
+ * the current user and SYSTEM only. POSIX: not applicable, returns true.
+ * Sets *checked to whether anything was checked.
+ */
+bool test_os_owner_only_dacl(xipc_os_handle_t handle, bool *checked);
 
 #endif

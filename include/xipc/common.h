@@ -43,6 +43,9 @@ typedef intptr_t xipc_os_handle_t;
 /* The value of an xipc_os_handle_t that refers to nothing. */
 #define XIPC_OS_HANDLE_INVALID ((xipc_os_handle_t)-1)
 
+/* A byte stream: a pipe or FIFO end, a local or TCP connection (xipc/stream.h). */
+typedef struct xipc_stream_s xipc_stream_t;
+
 #ifdef __cplusplus
 }
 #endif

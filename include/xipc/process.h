@@ -23,11 +23,19 @@ typedef struct xipc_process_s xipc_process_t;
 /* What a child's standard stream is connected to. */
 typedef enum xipc_stdio_kind {
   XIPC_STDIO_INHERIT = 0, /* the parent's own stdin/stdout/stderr (the default) */
-  XIPC_STDIO_NULL = 1     /* the null device (/dev/null, NUL) */
+  XIPC_STDIO_NULL = 1,    /* the null device (/dev/null, NUL) */
+  XIPC_STDIO_STREAM = 2   /* `stream`: a pipe end, a FIFO end, a connection */
 } xipc_stdio_kind_t;
 
+/*
+ * Note: programs that do not use xipc expect plain standard streams. On
+ * POSIX xipc makes a stream given as stdio blocking. On Windows it cannot
+ * change a handle's mode, so give such a child pipe ends made with
+ * XIPC_PIPE_CHILD_READS / XIPC_PIPE_CHILD_WRITES (synchronous handles).
+ */
 typedef struct xipc_stdio {
   xipc_stdio_kind_t kind;
+  xipc_stream_t *stream; /* for XIPC_STDIO_STREAM; stays the parent's, to close */
 } xipc_stdio_t;
 
 /* Flags of xipc_spawn_options_t. */
@@ -69,6 +77,15 @@ typedef struct xipc_spawn_options {
   unsigned flags;
   /* stdin, stdout, stderr of the child; zero means inherited. */
   xipc_stdio_t stdio[3];
+  /*
+   * Further streams the child inherits, and nothing else. The child finds
+   * each by its xipc_stream_token() (passed in argv or env) and
+   * xipc_stream_from_token(). The parent keeps and closes its streams.
+   * Note: on POSIX the child gets the same descriptor numbers, so a stream
+   * on descriptor 0-2 cannot be listed here (XIPC_EINVAL).
+   */
+  xipc_stream_t *const *inherit;
+  size_t inherit_count;
 } xipc_spawn_options_t;
 
 /*
@@ -120,6 +137,16 @@ XIPC_EXTERN xipc_os_handle_t xipc_process_native(const xipc_process_t *proc);
  * running when its handle is closed is not reaped by xipc.
  */
 XIPC_EXTERN void xipc_process_close(xipc_process_t *proc);
+
+/*
+ * popen, both ways: start a child whose stdin and/or stdout are pipes to the
+ * parent. `to_stdin` (may be NULL: stdin as in opts) receives the stream that
+ * writes to the child's stdin; `from_stdout` (may be NULL) the stream that
+ * reads its stdout. The child's ends are plain pipe ends; the parent's are
+ * xipc streams with timeouts. Other options as for xipc_spawn().
+ */
+XIPC_EXTERN int xipc_spawn_piped(xipc_process_t **out, const xipc_spawn_options_t *opts,
+                                 xipc_stream_t **to_stdin, xipc_stream_t **from_stdout);
 
 /* The calling process's id. */
 XIPC_EXTERN int xipc_self_pid(void);

@@ -22,4 +22,41 @@ int xipc__posix_runtime_dir(char *buf, size_t cap);
 /* close() that keeps errno, for clean-up paths. */
 void xipc__posix_close(int fd);
 
+/* Set or clear O_NONBLOCK / FD_CLOEXEC. Return 0 or an XIPC_E* code. */
+int xipc__posix_set_nonblocking(int fd, bool on);
+int xipc__posix_set_cloexec(int fd, bool on);
+
+/*
+ * The runtime directory, created with mode 0700 if missing and verified:
+ * a real directory (not a symlink), owned by this user, with no access for
+ * group or others; XIPC_EACCES otherwise. The path goes to buf.
+ */
+int xipc__posix_runtime_dir_ensure(char *buf, size_t cap);
+
+/* ---- Streams ---------------------------------------------------------- */
+
+/* What a stream's descriptor is; it decides how reads wait and how writes avoid SIGPIPE. */
+typedef enum xipc__stream_kind {
+  XIPC__STREAM_PIPE,   /* anonymous pipe end made by xipc */
+  XIPC__STREAM_FIFO,   /* FIFO end, or a pipe of unknown origin */
+  XIPC__STREAM_SOCKET, /* a socket */
+  XIPC__STREAM_OTHER   /* anything else (tty, file) */
+} xipc__stream_kind_t;
+
+struct xipc_stream_s {
+  int fd; /* -1 while a FIFO writer waits for its first reader */
+  xipc__stream_kind_t kind;
+  bool nonblocking; /* O_NONBLOCK as last set or seen; I/O copes with either */
+  char *fifo_path;  /* FIFO writer end not open yet: opened by the first write */
+};
+
+/* A new stream for `fd` (which it then owns); reads the O_NONBLOCK state. NULL: no memory. */
+xipc_stream_t *xipc__posix_stream_new(int fd, xipc__stream_kind_t kind);
+
+/*
+ * Open a FIFO for writing, waiting until `deadline` (xipc__deadline()) for a
+ * reader: POSIX refuses a non-blocking writer while no reader is there.
+ */
+int xipc__posix_fifo_open_writer(const char *path, uint64_t deadline, int timeout_ms, int *fd);
+
 #endif

@@ -51,30 +51,92 @@ struct xipc_process_s {
   xipc_exit_t status;
 };
 
-/* Descriptors of the null device the child's stdio should get, -1 where inherited. */
-static int open_null_stdio(const xipc_spawn_options_t *opts, int null_fd[3]) {
+/*
+ * What the child's descriptors will be: stdio[i] is the descriptor that
+ * becomes i (-1 leaves the parent's own), keep[] the inherited descriptors,
+ * which keep their numbers; everything else is closed. `temps` are
+ * descriptors opened only for this (the null device, stdio sources moved
+ * out of 0-2), closed once the child has started.
+ */
+typedef struct fd_plan {
+  int stdio[3];
+  int temps[3];
+  int *keep; /* sorted */
+  size_t nkeep;
+} fd_plan_t;
+
+static void free_plan(fd_plan_t *plan) {
   int i;
-  for (i = 0; i < 3; i++) {
-    null_fd[i] = -1;
-    if (opts->stdio[i].kind != XIPC_STDIO_NULL)
-      continue;
+  for (i = 0; i < 3; i++)
+    xipc__posix_close(plan->temps[i]);
+  free(plan->keep);
+}
+
+static int compare_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The descriptor for the child's standard stream i. */
+static int plan_stdio(fd_plan_t *plan, const xipc_stdio_t *stdio, int i) {
+  int fd, rc;
+  if (stdio->kind == XIPC_STDIO_NULL) {
     do {
-      null_fd[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
-    } while (null_fd[i] < 0 && errno == EINTR);
-    if (null_fd[i] < 0) {
-      int rc = xipc__os_fail(errno);
-      while (i-- > 0)
-        xipc__posix_close(null_fd[i]);
-      return rc;
-    }
+      fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+      return xipc__os_fail(errno);
+    plan->stdio[i] = plan->temps[i] = fd;
+    return 0;
   }
+  if (stdio->kind != XIPC_STDIO_STREAM)
+    return 0;
+  fd = stdio->stream->fd;
+  if (fd < 0)
+    return xipc__fail(XIPC_EINVAL); /* a FIFO end still waiting for its reader */
+  /* Programs expect blocking standard streams; xipc's own I/O copes with either mode. */
+  rc = xipc__posix_set_nonblocking(fd, false);
+  if (rc < 0)
+    return rc;
+  stdio->stream->nonblocking = false;
+  if (fd < 3 && fd != i) {
+    /* Moved up first, so that setting up one standard stream cannot clobber another's source. */
+    fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+      return xipc__os_fail(errno);
+    plan->temps[i] = fd;
+  }
+  plan->stdio[i] = fd;
   return 0;
 }
 
-static void close_stdio(int null_fd[3]) {
-  int i;
+static int make_plan(const xipc_spawn_options_t *opts, fd_plan_t *plan) {
+  size_t k;
+  int i, rc = 0;
   for (i = 0; i < 3; i++)
-    xipc__posix_close(null_fd[i]);
+    plan->stdio[i] = plan->temps[i] = -1;
+  plan->keep = NULL;
+  plan->nkeep = 0;
+  for (i = 0; i < 3 && rc == 0; i++)
+    rc = plan_stdio(plan, &opts->stdio[i], i);
+  if (rc < 0 || opts->inherit_count == 0)
+    return rc;
+  plan->keep = malloc(opts->inherit_count * sizeof *plan->keep);
+  if (plan->keep == NULL)
+    return xipc__fail(XIPC_ENOMEM);
+  for (k = 0; k < opts->inherit_count; k++) {
+    int fd = opts->inherit[k]->fd;
+    /* The child finds it by number: 0-2 are the standard streams, and -1 is not open yet. */
+    if (fd < 3)
+      return xipc__fail(XIPC_EINVAL);
+    plan->keep[plan->nkeep++] = fd;
+  }
+  qsort(plan->keep, plan->nkeep, sizeof *plan->keep, compare_int);
+  return 0;
+}
+
+static bool plan_keeps(const fd_plan_t *plan, int fd) {
+  return bsearch(&fd, plan->keep, plan->nkeep, sizeof *plan->keep, compare_int) != NULL;
 }
 
 /*
@@ -96,15 +158,38 @@ static bool has_slash(const char *s) {
 
 #if USE_POSIX_SPAWN
 
+/* The file actions that turn the parent's descriptors into the child's (see fd_plan_t). */
+static int add_fd_actions(posix_spawn_file_actions_t *actions, const fd_plan_t *plan) {
+  int i, fd, last = plan->nkeep > 0 ? plan->keep[plan->nkeep - 1] : 2;
+  size_t k;
+  int sys_err = 0;
+  for (i = 0; i < 3 && sys_err == 0; i++) {
+    if (plan->stdio[i] >= 0)
+      sys_err = posix_spawn_file_actions_adddup2(actions, plan->stdio[i], i);
+  }
+  /* dup2 onto itself clears FD_CLOEXEC (POSIX.1-2024; glibc since 2.29). */
+  for (k = 0; k < plan->nkeep && sys_err == 0; k++)
+    sys_err = posix_spawn_file_actions_adddup2(actions, plan->keep[k], plan->keep[k]);
+  /* Close the gaps between kept descriptors (closing one that is not open is harmless), */
+  for (fd = 3; fd < last && sys_err == 0; fd++) {
+    if (!plan_keeps(plan, fd))
+      sys_err = posix_spawn_file_actions_addclose(actions, fd);
+  }
+  /* and everything above the last one. */
+  if (sys_err == 0)
+    sys_err = posix_spawn_file_actions_addclosefrom_np(actions, last + 1);
+  return sys_err;
+}
+
 static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t *opts,
-                       const int null_fd[3]) {
+                       const fd_plan_t *plan) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   sigset_t all, none;
   short attr_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   char *const *argv = exec_strings(opts->argv);
   char *const *envp = opts->env != NULL ? exec_strings(opts->env) : environ;
-  int i, sys_err;
+  int sys_err;
 
   sys_err = posix_spawn_file_actions_init(&actions);
   if (sys_err != 0)
@@ -114,12 +199,7 @@ static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t 
     posix_spawn_file_actions_destroy(&actions);
     return xipc__os_fail(sys_err);
   }
-  for (i = 0; i < 3 && sys_err == 0; i++) {
-    if (null_fd[i] >= 0)
-      sys_err = posix_spawn_file_actions_adddup2(&actions, null_fd[i], i);
-  }
-  if (sys_err == 0)
-    sys_err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  sys_err = add_fd_actions(&actions, plan);
   if (sys_err == 0 && opts->cwd != NULL) {
 #  ifdef XIPC_HAVE_POSIX_SPAWN_ADDCHDIR_NP
     sys_err = posix_spawn_file_actions_addchdir_np(&actions, opts->cwd);
@@ -189,11 +269,12 @@ static int search_path(const char *file, char **found) {
 }
 
 /* In the child between fork() and exec: async-signal-safe calls only. */
-static void child_exec(const char *file, const xipc_spawn_options_t *opts, const int null_fd[3],
+static void child_exec(const char *file, const xipc_spawn_options_t *opts, const fd_plan_t *plan,
                        int report_fd) {
   char *const *envp = opts->env != NULL ? exec_strings(opts->env) : environ;
   struct sigaction dfl;
   sigset_t none;
+  size_t k;
   int i, fd, max_fd, err;
 
   memset(&dfl, 0, sizeof dfl);
@@ -207,16 +288,33 @@ static void child_exec(const char *file, const xipc_spawn_options_t *opts, const
   if (opts->cwd != NULL && chdir(opts->cwd) != 0)
     goto fail;
   for (i = 0; i < 3; i++) {
-    if (null_fd[i] >= 0 && dup2(null_fd[i], i) < 0)
+    if (plan->stdio[i] >= 0 && dup2(plan->stdio[i], i) < 0)
       goto fail;
   }
-  /* Close everything else but the error pipe, which closes itself at exec. */
+  /* Keep the inherited descriptors open across exec, close everything else but the error pipe. */
+  for (k = 0; k < plan->nkeep; k++) {
+    if (fcntl(plan->keep[k], F_SETFD, 0) != 0)
+      goto fail;
+  }
   max_fd = (int)sysconf(_SC_OPEN_MAX);
   if (max_fd < 0 || max_fd > 65536)
     max_fd = 65536;
   for (fd = 3; fd < max_fd; fd++) {
-    if (fd != report_fd)
-      close(fd);
+    if (plan_keeps(plan, fd) || fd == report_fd)
+      continue;
+#  ifdef XIPC_HAVE_CLOSE_RANGE
+    /* One call for the whole run up to the next descriptor that stays. */
+    {
+      int end = fd;
+      while (end + 1 < max_fd && !plan_keeps(plan, end + 1) && end + 1 != report_fd)
+        end++;
+      if (close_range((unsigned)fd, end + 1 == max_fd ? ~0u : (unsigned)end, 0) == 0) {
+        fd = end;
+        continue;
+      }
+    }
+#  endif
+    close(fd);
   }
   execve(file, exec_strings(opts->argv), envp);
 fail:
@@ -227,7 +325,7 @@ fail:
 }
 
 static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t *opts,
-                       const int null_fd[3]) {
+                       const fd_plan_t *plan) {
   char *resolved = NULL;
   int report[2], child_err = 0, rc = 0;
   ssize_t got;
@@ -252,7 +350,7 @@ static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t 
     goto done;
   }
   if (*pid == 0)
-    child_exec(file, opts, null_fd, report[1]);
+    child_exec(file, opts, plan, report[1]);
   /* Also set the group from this side, so a kill right after return finds it. */
   if (opts->flags & XIPC_SPAWN_GROUP)
     setpgid(*pid, *pid);
@@ -289,18 +387,17 @@ static int open_pidfd(pid_t pid) {
 int xipc__process_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
   const char *file = opts->file != NULL ? opts->file : opts->argv[0];
   xipc_process_t *proc;
-  int null_fd[3];
+  fd_plan_t plan;
   pid_t pid = -1;
   int rc;
 
   proc = calloc(1, sizeof *proc);
   if (proc == NULL)
     return xipc__fail(XIPC_ENOMEM);
-  rc = open_null_stdio(opts, null_fd);
-  if (rc == 0) {
-    rc = spawn_child(&pid, file, opts, null_fd);
-    close_stdio(null_fd);
-  }
+  rc = make_plan(opts, &plan);
+  if (rc == 0)
+    rc = spawn_child(&pid, file, opts, &plan);
+  free_plan(&plan);
   if (rc < 0) {
     free(proc);
     return rc;

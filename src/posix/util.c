@@ -2,6 +2,7 @@
 /* Small helpers shared by the POSIX backend files. */
 #include "internal.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 void xipc__posix_close(int fd) {
@@ -9,4 +10,22 @@ void xipc__posix_close(int fd) {
   if (fd >= 0)
     close(fd);
   errno = saved;
+}
+
+int xipc__posix_set_nonblocking(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0)
+    return xipc__os_fail(errno);
+  if (((flags & O_NONBLOCK) != 0) == on)
+    return 0;
+  flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+  return fcntl(fd, F_SETFL, flags) == 0 ? 0 : xipc__os_fail(errno);
+}
+
+int xipc__posix_set_cloexec(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0)
+    return xipc__os_fail(errno);
+  flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+  return fcntl(fd, F_SETFD, flags) == 0 ? 0 : xipc__os_fail(errno);
 }

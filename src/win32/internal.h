@@ -31,4 +31,36 @@ int xipc__win32_to_utf8(const WCHAR *wide, char *buf, size_t cap);
 /* xipc__os_fail(GetLastError()). */
 int xipc__win32_fail(void);
 
+/*
+ * Security attributes that give the current user and SYSTEM full access and
+ * nobody else any (an explicit DACL: a pipe's default DACL lets Everyone
+ * read). Not inheritable. Release with xipc__win32_free_sa().
+ */
+int xipc__win32_owner_only_sa(SECURITY_ATTRIBUTES *sa);
+void xipc__win32_free_sa(SECURITY_ATTRIBUTES *sa);
+
+/* ---- Streams ---------------------------------------------------------- */
+
+typedef enum xipc__stream_kind {
+  XIPC__STREAM_PIPE, /* a named or anonymous pipe handle */
+  XIPC__STREAM_OTHER /* anything else (console, file) */
+} xipc__stream_kind_t;
+
+struct xipc_stream_s {
+  HANDLE handle;
+  HANDLE event; /* manual-reset event for overlapped I/O; NULL for a synchronous handle */
+  xipc__stream_kind_t kind;
+  bool pending_connect; /* FIFO creator: ConnectNamedPipe() not yet completed */
+};
+
+/*
+ * A new stream that owns `handle`; `overlapped` says how the handle was
+ * opened. NULL when out of memory or events (the handle is then not closed).
+ */
+xipc_stream_t *xipc__win32_stream_new(HANDLE handle, bool overlapped, xipc__stream_kind_t kind);
+
+/* Create a byte-mode pipe server instance of `name` that rejects remote clients. */
+int xipc__win32_create_pipe_server(const WCHAR *name, DWORD access, bool overlapped, DWORD size,
+                                   HANDLE *out);
+
 #endif

@@ -206,7 +206,8 @@ static int resolve_program(const char *file, unsigned flags, WCHAR **out) {
 
 /*
  * An inheritable handle for the child's standard stream `i`: a duplicate of
- * the parent's own, or the null device. NULL when the parent has none.
+ * the parent's own, of the given stream, or the null device. NULL when the
+ * parent has none.
  */
 static int stdio_handle(const xipc_stdio_t *stdio, int i, HANDLE *out) {
   static const DWORD std_ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
@@ -224,6 +225,14 @@ static int stdio_handle(const xipc_stdio_t *stdio, int i, HANDLE *out) {
     *out = h;
     return 0;
   }
+  if (stdio->kind == XIPC_STDIO_STREAM) {
+    if (!DuplicateHandle(GetCurrentProcess(), stdio->stream->handle, GetCurrentProcess(), out, 0,
+                         TRUE, DUPLICATE_SAME_ACCESS)) {
+      *out = NULL;
+      return xipc__win32_fail();
+    }
+    return 0;
+  }
   h = GetStdHandle(std_ids[i]);
   if (h == NULL || h == INVALID_HANDLE_VALUE)
     return 0;
@@ -239,13 +248,33 @@ static int stdio_handle(const xipc_stdio_t *stdio, int i, HANDLE *out) {
 typedef struct spawn_args {
   WCHAR *program, *cmdline, *env, *cwd;
   HANDLE std[3];
-  HANDLE inherit[3];
+  HANDLE *inherit; /* the handle list: std[] duplicates, then the inherited streams' handles */
   DWORD ninherit;
+  const xipc_spawn_options_t *opts;
+  bool streams_inheritable; /* the inherited streams' handles are marked inheritable now */
   LPPROC_THREAD_ATTRIBUTE_LIST attrs;
 } spawn_args_t;
 
+/*
+ * Mark the inherited streams' handles inheritable for the CreateProcessW()
+ * call, or back. They keep their values, which their tokens name.
+ */
+static int set_streams_inheritable(spawn_args_t *a, bool on) {
+  size_t k;
+  for (k = 0; k < a->opts->inherit_count; k++) {
+    if (!SetHandleInformation(a->opts->inherit[k]->handle, HANDLE_FLAG_INHERIT,
+                              on ? HANDLE_FLAG_INHERIT : 0) &&
+        on)
+      return xipc__win32_fail();
+  }
+  a->streams_inheritable = on;
+  return 0;
+}
+
 static void free_spawn_args(spawn_args_t *a) {
   int i;
+  if (a->streams_inheritable)
+    set_streams_inheritable(a, false);
   for (i = 0; i < 3; i++) {
     if (a->std[i] != NULL)
       CloseHandle(a->std[i]);
@@ -254,6 +283,7 @@ static void free_spawn_args(spawn_args_t *a) {
     DeleteProcThreadAttributeList(a->attrs);
     free(a->attrs);
   }
+  free(a->inherit);
   free(a->program);
   free(a->cmdline);
   free(a->env);
@@ -263,8 +293,10 @@ static void free_spawn_args(spawn_args_t *a) {
 static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
   const char *file = opts->file != NULL ? opts->file : opts->argv[0];
   SIZE_T size = 0;
+  size_t k;
   int rc, i;
 
+  a->opts = opts;
   rc = resolve_program(file, opts->flags, &a->program);
   if (rc == 0)
     rc = build_command_line(opts->argv, &a->cmdline);
@@ -272,11 +304,17 @@ static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
     rc = build_env_block(opts->env, &a->env);
   if (rc == 0 && opts->cwd != NULL)
     rc = xipc__win32_to_wide(opts->cwd, &a->cwd);
+  if (rc == 0 && (a->inherit = malloc((3 + opts->inherit_count) * sizeof(HANDLE))) == NULL)
+    rc = xipc__fail(XIPC_ENOMEM);
   for (i = 0; i < 3 && rc == 0; i++) {
     rc = stdio_handle(&opts->stdio[i], i, &a->std[i]);
     if (rc == 0 && a->std[i] != NULL)
       a->inherit[a->ninherit++] = a->std[i];
   }
+  for (k = 0; k < opts->inherit_count && rc == 0; k++)
+    a->inherit[a->ninherit++] = opts->inherit[k]->handle;
+  if (rc == 0)
+    rc = set_streams_inheritable(a, true);
   if (rc < 0 || a->ninherit == 0)
     return rc; /* an empty handle list is invalid: inherit nothing instead */
   InitializeProcThreadAttributeList(NULL, 1, 0, &size);

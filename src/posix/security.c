@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The private runtime directory that holds FIFOs and sockets. Its
+ * permissions are what keeps other users away from those files (some
+ * systems ignore a socket file's own mode), so it is verified every time,
+ * never trusted: a directory planted in /tmp by someone else is refused.
+ */
+#include "internal.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+int xipc__posix_runtime_dir_ensure(char *buf, size_t cap) {
+  struct stat st;
+  int n = xipc__posix_runtime_dir(buf, cap);
+  if (n < 0)
+    return n;
+  if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+    return xipc__os_fail(errno);
+  /* lstat: a symlink in place of the directory could point anywhere. */
+  if (lstat(buf, &st) != 0)
+    return xipc__os_fail(errno);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
+    return xipc__fail(XIPC_EACCES);
+  return n;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What xipc-bench needs from the system directly: the baseline it compares
+ * xipc with is plain system calls (pipe()/read()/write(); CreatePipe()/
+ * ReadFile()/WriteFile()). bench-os-posix.c and bench-os-win32.c.
+ */
+#ifndef XIPC_BENCH_OS_H
+#define XIPC_BENCH_OS_H
+
+#include <xipc.h>
+
+/* A plain pipe, blocking / synchronous, not inheritable; 0 or -1. */
+int bench_os_pipe(xipc_os_handle_t *read_end, xipc_os_handle_t *write_end);
+
+/* Plain blocking read (bytes, 0 at end, -1 on error) and write-all (0 or -1). */
+long bench_os_read(xipc_os_handle_t h, void *buf, size_t len);
+int bench_os_write_all(xipc_os_handle_t h, const void *buf, size_t len);
+
+/* Set a plain pipe's capacity where the system can (Linux F_SETPIPE_SZ); 0 or -1. */
+int bench_os_set_pipe_size(xipc_os_handle_t h, size_t size);
+
+#endif
