@@ -14,7 +14,7 @@ function(run)
 endfunction()
 
 # Run a program built against the installed package and check what it printed.
-function(run_example exe)
+function(run_example exe expected)
   set(env "")
   if(WINDOWS)
     # Wine (like Windows) finds the DLL through the PATH; the installed one is in bin/.
@@ -23,8 +23,8 @@ function(run_example exe)
   elseif(SHARED)
     set(env LD_LIBRARY_PATH=${PREFIX}/lib:${PREFIX}/lib64:${PREFIX}/xipc)
   endif()
-  run(${CMAKE_COMMAND} -E env ${env} ${EMULATOR} ${exe})
-  if(NOT RUN_OUTPUT MATCHES "child exited with code 7")
+  run(${CMAKE_COMMAND} -E env ${env} ${EMULATOR} ${exe} ${ARGN})
+  if(NOT RUN_OUTPUT MATCHES "${expected}")
     message(FATAL_ERROR "${exe} printed:\n${RUN_OUTPUT}")
   endif()
   message(STATUS "${exe}:\n${RUN_OUTPUT}")
@@ -66,8 +66,12 @@ elseif(MODE STREQUAL "find_package")
   endif()
   run(${CMAKE_COMMAND} ${cfg})
   run(${CMAKE_COMMAND} --build "${build}")
-  file(GLOB exe "${build}/spawn-self" "${build}/spawn-self.exe")
-  run_example("${exe}")
+  foreach(example spawn-self pipe-child fifo-chat)
+    file(GLOB exe_${example} "${build}/${example}" "${build}/${example}.exe")
+  endforeach()
+  run_example("${exe_spawn-self}" "child exited with code 7")
+  run_example("${exe_pipe-child}" "10 squared is 100.*child exited with code 0")
+  run_example("${exe_fifo-chat}" "heard: hello through the FIFO" demo)
 
 elseif(MODE STREQUAL "add_subdirectory")
   # A project that vendors the xipc source tree: no install, same target name.
@@ -100,7 +104,7 @@ target_link_libraries(spawn-self PRIVATE xipc::xipc)
     file(COPY ${dll} DESTINATION "${build}") # beside the program, as Windows deployment does
   endif()
   set(PREFIX "${build}")
-  run_example("${exe}")
+  run_example("${exe}" "child exited with code 7")
 
 elseif(MODE STREQUAL "pkg_config")
   find_program(PKG_CONFIG pkg-config REQUIRED)
@@ -120,7 +124,7 @@ elseif(MODE STREQUAL "pkg_config")
   endif()
   run(${C_COMPILER} -std=c11 ${sanitize} ${cflags} "${XIPC_SOURCE_DIR}/examples/spawn-self.c"
       -o "${exe}" ${libs})
-  run_example("${exe}")
+  run_example("${exe}" "child exited with code 7")
 
 elseif(MODE STREQUAL "exports")
   # Only xipc_* functions leave a shared library; internals (xipc__*) stay hidden.

@@ -10,3 +10,6 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DXIPC_BUILD_TESTS=OF
 cmake --build "$BUILD"
 echo
 "$BUILD/bin/xipc" demo
+echo
+echo "Transports between two processes, xipc against plain system calls (xipc-bench --quick):"
+"$BUILD/bin/xipc-bench" --quick --rounds 1

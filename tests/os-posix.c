@@ -242,3 +242,8 @@ void test_os_chmod(const char *path, int mode) {
   if (chmod(path, (mode_t)mode) != 0)
     test_fail(__FILE__, __LINE__, "chmod(%s): errno %d", path, errno);
 }
+
+bool test_os_sigpipe_is_ignored(void) {
+  struct sigaction sa;
+  return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}

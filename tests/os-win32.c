@@ -400,3 +400,7 @@ void test_os_chmod(const char *path, int mode) {
   (void)path;
   (void)mode;
 }
+
+bool test_os_sigpipe_is_ignored(void) {
+  return true;
+}

@@ -224,6 +224,8 @@ int test_os_pipe_atomic(void);
 
 /* True when SIGPIPE has its default disposition (always true on Windows). */
 bool test_os_sigpipe_is_default(void);
+/* True when SIGPIPE is ignored (SIG_IGN); true on Windows, which has no SIGPIPE. */
+bool test_os_sigpipe_is_ignored(void);
 
 /* Put stdin/stdout/stderr in binary mode (Windows text mode turns \n into \r\n). */
 void test_os_binary_stdio(void);

@@ -79,7 +79,7 @@ HELPER_IMPL(frame_writer) {
     if (xipc_stream_write(out, msg, h.len, -1) != (int)h.len)
       return 101;
   }
-  return 0;
+  return xipc_stream_close(out) == 0 ? 0 : 102;
 }
 
 /* ---- Basics ----------------------------------------------------------- */
@@ -126,6 +126,20 @@ TEST_IMPL(pipe, epipe_without_signal) {
   ASSERT_EQ(done, 0);
   /* The disposition and this thread's mask are as they were. */
   ASSERT_TRUE(test_os_sigpipe_is_default());
+  xipc_stream_close(w);
+}
+
+/* The explicit opt-in: SIGPIPE ignored process-wide, writes still report XIPC_EPIPE. */
+TEST_IMPL(pipe, ignore_sigpipe_opt_in) {
+  xipc_stream_t *r, *w;
+  ASSERT_TRUE(test_os_sigpipe_is_default());
+  ASSERT_OK(xipc_ignore_sigpipe());
+  ASSERT_TRUE(test_os_sigpipe_is_ignored());
+  make_pipe(&r, &w);
+  ASSERT_EQ(xipc_stream_write(w, "ok", 2, 1000), 2);
+  xipc_stream_close(r);
+  ASSERT_ERR(xipc_stream_write(w, "x", 1, 1000), XIPC_EPIPE);
+  ASSERT_ERR(xipc_stream_write(w, "x", 1, -1), XIPC_EPIPE);
   xipc_stream_close(w);
 }
 

@@ -69,10 +69,11 @@ HELPER_IMPL(check_given_only) {
     return 101;
   if (xipc_stream_read(given, buf, 1, test_timeout(5000)) != 1 || buf[0] != 'G')
     return 102;
+  xipc_stream_close(given);
   rc = xipc_stream_from_token(&other, argv[1]);
   /* On Windows the value may name some other object of this process: it must not be the pipe. */
   if (rc == 0 && xipc_stream_read(other, buf, 1, 0) == 1 && buf[0] == 'N')
-    return 103;
+    return 103; /* (any other object under that value is not ours to close) */
   if (rc != 0 && rc != XIPC_EBADF)
     return 104;
   if (expected >= 0 && handles != expected) {
