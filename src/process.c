@@ -2,6 +2,8 @@
 /* Child processes: argument checks, then the backend (src/<os>/process.c). */
 #include "internal.h"
 
+#include <string.h>
+
 #define SPAWN_KNOWN_FLAGS (XIPC_SPAWN_SEARCH_PATH | XIPC_SPAWN_GROUP)
 
 static bool valid_stdio(const xipc_stdio_t *stdio) {
@@ -32,6 +34,15 @@ static bool valid_inherit_list(const xipc_spawn_options_t *opts) {
   return true;
 }
 
+/* Every entry is "NAME=value" with a non-empty NAME (Windows' hidden "=C:=C:\\" has one too). */
+static bool valid_env(const char *const *env) {
+  for (; env != NULL && *env != NULL; env++) {
+    if ((*env)[0] == '\0' || strchr(*env + 1, '=') == NULL)
+      return false;
+  }
+  return true;
+}
+
 int xipc_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
   size_t i;
   if (out == NULL)
@@ -47,7 +58,7 @@ int xipc_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
     if (!valid_stdio(&opts->stdio[i]))
       return xipc__fail(XIPC_EINVAL);
   }
-  if (!valid_inherit_list(opts))
+  if (!valid_inherit_list(opts) || !valid_env(opts->env))
     return xipc__fail(XIPC_EINVAL);
   return xipc__process_spawn(out, opts);
 }

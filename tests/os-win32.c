@@ -13,6 +13,11 @@
 
 #include "task.h"
 
+/* Missing from older mingw-w64 headers. */
+#ifndef ERROR_ELEVATION_REQUIRED
+#  define ERROR_ELEVATION_REQUIRED 740L
+#endif
+
 #include <stdlib.h>
 
 typedef const char *(__cdecl *wine_version_fn)(void);
@@ -74,7 +79,7 @@ void test_os_make_tmpdir(char *buf, size_t cap) {
   char *utf8;
   if (GetTempPathW(MAX_PATH + 1, tmp) == 0)
     test_fail(__FILE__, __LINE__, "GetTempPathW: %lu", GetLastError());
-  _snwprintf(dir, MAX_PATH + 31, L"%sxipc-test-%lu-%u", tmp, GetCurrentProcessId(), ++counter);
+  _snwprintf(dir, MAX_PATH + 31, L"%lsxipc-test-%lu-%u", tmp, GetCurrentProcessId(), ++counter);
   dir[MAX_PATH + 31] = L'\0';
   if (!CreateDirectoryW(dir, NULL))
     test_fail(__FILE__, __LINE__, "CreateDirectoryW: %lu", GetLastError());
@@ -257,6 +262,9 @@ static const test_os_error_case_t error_cases[] = {
     {ERROR_BAD_EXE_FORMAT, XIPC_ENOEXEC, "ERROR_BAD_EXE_FORMAT"},
     {ERROR_OPERATION_ABORTED, XIPC_ECANCELED, "ERROR_OPERATION_ABORTED"},
     {ERROR_NO_UNICODE_TRANSLATION, XIPC_EINVAL, "ERROR_NO_UNICODE_TRANSLATION"},
+    {ERROR_ELEVATION_REQUIRED, XIPC_EACCES, "ERROR_ELEVATION_REQUIRED"},
+    {ERROR_NOT_ENOUGH_QUOTA, XIPC_ENOMEM, "ERROR_NOT_ENOUGH_QUOTA"},
+    {ERROR_PIPE_LISTENING, XIPC_ENOTCONN, "ERROR_PIPE_LISTENING"},
     {ERROR_GEN_FAILURE, XIPC_ESYSTEM, "ERROR_GEN_FAILURE (unmapped)"},
 };
 

@@ -163,6 +163,51 @@ TEST_IMPL(fifo, eof_after_writer_closes) {
   xipc_fifo_unlink(name);
 }
 
+/* After the end of the stream a new writer can open the FIFO and be heard, on both systems. */
+TEST_IMPL(fifo, new_writer_after_end) {
+  xipc_stream_t *r, *w;
+  char name[64], buf[8];
+  test_unique_name(name, sizeof name, "again");
+  ASSERT_OK(xipc_fifo_create(&r, name, XIPC_FIFO_READ, 0));
+  ASSERT_OK(xipc_fifo_open(&w, name, XIPC_FIFO_WRITE, 1000));
+  ASSERT_EQ(xipc_stream_write(w, "a", 1, 1000), 1);
+  xipc_stream_close(w);
+  ASSERT_EQ(xipc_stream_read(r, buf, sizeof buf, 1000), 1);
+  ASSERT_EQ(xipc_stream_read(r, buf, sizeof buf, 1000), 0);
+  ASSERT_OK(xipc_fifo_open(&w, name, XIPC_FIFO_WRITE, 1000));
+  ASSERT_EQ(xipc_stream_write(w, "b", 1, 1000), 1);
+  ASSERT_EQ(xipc_stream_read(r, buf, sizeof buf, 1000), 1);
+  ASSERT_EQ(buf[0], 'b');
+  xipc_stream_close(w);
+  ASSERT_EQ(xipc_stream_read(r, buf, sizeof buf, 1000), 0);
+  xipc_stream_close(r);
+  xipc_fifo_unlink(name);
+}
+
+/* A FIFO creator's end that has not met its peer yet cannot be handed to a child. */
+TEST_IMPL(fifo, unopened_end_not_inheritable) {
+  xipc_stream_t *w, *give[1];
+  xipc_spawn_options_t opts;
+  xipc_process_t *proc = NULL;
+  char name[64], token[XIPC_TOKEN_MAX];
+  test_unique_name(name, sizeof name, "pend");
+  ASSERT_OK(xipc_fifo_create(&w, name, XIPC_FIFO_WRITE, 0));
+  ASSERT_ERR(xipc_stream_token(w, token, sizeof token), XIPC_EINVAL);
+  give[0] = w;
+  memset(&opts, 0, sizeof opts);
+  opts.argv = helper_argv("exit_with", "0", NULL);
+  opts.inherit = give;
+  opts.inherit_count = 1;
+  ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  opts.inherit_count = 0;
+  opts.stdio[1].kind = XIPC_STDIO_STREAM;
+  opts.stdio[1].stream = w;
+  ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  ASSERT_NULL(proc);
+  xipc_stream_close(w);
+  xipc_fifo_unlink(name);
+}
+
 TEST_IMPL(fifo, epipe_after_reader_closes) {
   xipc_stream_t *r, *w;
   char name[64];

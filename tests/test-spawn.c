@@ -225,6 +225,39 @@ TEST_IMPL(spawn, env_replaced) {
   helper_expect_exit(helper_start_opts(&opts), 0);
 }
 
+/* An empty environment is a valid one: the child starts with (almost) nothing set. */
+TEST_IMPL(spawn, env_empty) {
+  static const char *const env[] = {NULL};
+  xipc_spawn_options_t opts;
+  test_os_setenv("XIPC_TEST_PARENT", "only in the parent");
+  memset(&opts, 0, sizeof opts);
+  opts.argv = helper_argv("check_env", "XIPC_TEST_PARENT", "XIPC_TEST_A", NULL);
+  opts.env = env;
+  helper_expect_exit(helper_start_opts(&opts), 0);
+}
+
+/* Windows runs .bat/.cmd files through cmd.exe, which re-reads arguments: xipc refuses them. */
+TEST_IMPL(spawn, batch_file_refused) {
+  char dir[512], path[600];
+  const char *argv[3];
+  xipc_spawn_options_t opts;
+  xipc_process_t *proc = NULL;
+  if (xipc_name_map(XIPC_SCHEME_HOST, XIPC_KIND_SHM, "a", path, sizeof path) > 0 && path[0] == '/')
+    SKIP("POSIX starts no command interpreter behind a program's back");
+  test_os_make_tmpdir(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s\\run.BAT", dir);
+  write_file(path, "@echo off\r\nexit /b 0\r\n");
+  argv[0] = path;
+  argv[1] = "& echo injected";
+  argv[2] = NULL;
+  memset(&opts, 0, sizeof opts);
+  opts.argv = argv;
+  ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  ASSERT_NULL(proc);
+  test_os_remove(path);
+  test_os_remove(dir);
+}
+
 TEST_IMPL(spawn, env_inherited) {
   test_os_setenv("XIPC_TEST_PARENT", "passed on");
   helper_expect_exit(helper_start("check_env", "XIPC_TEST_PARENT=passed on", "XIPC_TEST_A", NULL),
@@ -378,6 +411,20 @@ TEST_IMPL(spawn, invalid_arguments) {
   opts.stdio[1].kind = XIPC_STDIO_INHERIT;
   opts.file = "";
   ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  opts.file = NULL;
+  {
+    /* Environment entries must be NAME=value with a name. */
+    static const char *const no_equals[] = {"XIPC_A=1", "NOEQUALS", NULL};
+    static const char *const empty[] = {"", NULL};
+    static const char *const no_name[] = {"=value", NULL};
+    opts.env = no_equals;
+    ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+    opts.env = empty;
+    ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+    opts.env = no_name;
+    ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+    opts.env = NULL;
+  }
   ASSERT_EQ(xipc_last_os_error(), 0);
 
   ASSERT_ERR(xipc_process_wait(NULL, 0, &status), XIPC_EINVAL);

@@ -7,6 +7,11 @@
  */
 #include "internal.h"
 
+/* Missing from older mingw-w64 headers. */
+#ifndef ERROR_ELEVATION_REQUIRED
+#  define ERROR_ELEVATION_REQUIRED 740L
+#endif
+
 int xipc__translate_os_error(int os_code) {
   switch ((DWORD)os_code) {
   case ERROR_SUCCESS:
@@ -23,6 +28,7 @@ int xipc__translate_os_error(int os_code) {
   case ERROR_OUTOFMEMORY:
   case ERROR_COMMITMENT_LIMIT:
   case ERROR_NO_SYSTEM_RESOURCES:
+  case ERROR_NOT_ENOUGH_QUOTA:
   case WSAENOBUFS:
     return XIPC_ENOMEM;
   case WSAEWOULDBLOCK:
@@ -52,6 +58,7 @@ int xipc__translate_os_error(int os_code) {
     return XIPC_ENOENT;
   case ERROR_ACCESS_DENIED:
   case ERROR_WRITE_PROTECT:
+  case ERROR_ELEVATION_REQUIRED: /* CreateProcessW of a program that wants administrator rights */
   case WSAEACCES:
     return XIPC_EACCES;
   case ERROR_PRIVILEGE_NOT_HELD:
@@ -93,6 +100,7 @@ int xipc__translate_os_error(int os_code) {
   case WSAECONNABORTED:
     return XIPC_ECONNABORTED;
   case WSAENOTCONN:
+  case ERROR_PIPE_LISTENING: /* a pipe server end whose client has not come */
     return XIPC_ENOTCONN;
   case WSAEADDRINUSE:
     return XIPC_EADDRINUSE;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #define DEFAULT_FIFO_SIZE 65536
-#define MAX_FIFO_SIZE     (1u << 30)
+#define MAX_FIFO_SIZE     (4u << 20) /* pipe buffers live in kernel non-paged memory */
 
 static int fifo_wide_name(const char *name, WCHAR **out) {
   char native[XIPC_NATIVE_NAME_MAX];
@@ -43,14 +43,18 @@ int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir
     CloseHandle(server);
     return xipc__fail(XIPC_ENOMEM);
   }
+  /* A new instance takes a client even before ConnectNamedPipe(); the first call waits for it. */
+  (*out)->fifo_server = true;
   (*out)->pending_connect = true;
   return 0;
 }
 
 int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
-  DWORD access = dir == XIPC_FIFO_READ ? GENERIC_READ | FILE_WRITE_ATTRIBUTES
-                                       : GENERIC_WRITE | FILE_READ_ATTRIBUTES;
+  /* READ_CONTROL: to check who created the FIFO. */
+  DWORD access = READ_CONTROL | (dir == XIPC_FIFO_READ ? GENERIC_READ | FILE_WRITE_ATTRIBUTES
+                                                       : GENERIC_WRITE | FILE_READ_ATTRIBUTES);
+  DWORD err = 0;
   HANDLE h;
   WCHAR *wname;
   int rc = fifo_wide_name(name, &wname);
@@ -60,7 +64,8 @@ int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, 
     int left;
     h = CreateFileW(wname, access, 0, NULL, OPEN_EXISTING,
                     FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
-    if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)
+    err = h == INVALID_HANDLE_VALUE ? GetLastError() : 0;
+    if (err != ERROR_PIPE_BUSY)
       break;
     /* Another peer holds the FIFO: wait for it within the timeout. */
     left = xipc__remaining_ms(deadline);
@@ -70,9 +75,15 @@ int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, 
   }
   free(wname);
   if (h == INVALID_HANDLE_VALUE) {
-    if (GetLastError() == ERROR_PIPE_BUSY)
+    if (err == ERROR_PIPE_BUSY)
       return xipc__timeout_error(timeout_ms);
-    return xipc__win32_fail(); /* ERROR_ACCESS_DENIED: the creator's own direction */
+    return xipc__os_fail((int)err); /* ERROR_ACCESS_DENIED: the creator's own direction */
+  }
+  /* The pipe namespace is shared by every user: refuse a FIFO someone else created. */
+  rc = xipc__win32_check_owner(h);
+  if (rc < 0) {
+    CloseHandle(h);
+    return rc;
   }
   *out = xipc__win32_stream_new(h, true, XIPC__STREAM_PIPE);
   if (*out == NULL) {

@@ -32,12 +32,24 @@ int xipc__win32_to_utf8(const WCHAR *wide, char *buf, size_t cap);
 int xipc__win32_fail(void);
 
 /*
+ * WaitForSingleObject() until `deadline` (xipc__deadline()): WAIT_OBJECT_0,
+ * WAIT_ABANDONED, WAIT_FAILED, or WAIT_TIMEOUT once the deadline has passed.
+ */
+DWORD xipc__win32_wait_until(HANDLE object, uint64_t deadline);
+
+/*
  * Security attributes that give the current user and SYSTEM full access and
  * nobody else any (an explicit DACL: a pipe's default DACL lets Everyone
  * read). Not inheritable. Release with xipc__win32_free_sa().
  */
 int xipc__win32_owner_only_sa(SECURITY_ATTRIBUTES *sa);
 void xipc__win32_free_sa(SECURITY_ATTRIBUTES *sa);
+
+/*
+ * 0 when the current user owns `object` (opened with READ_CONTROL), else
+ * XIPC_EACCES: a named object that someone else created first under our name.
+ */
+int xipc__win32_check_owner(HANDLE object);
 
 /* ---- Streams ---------------------------------------------------------- */
 
@@ -50,7 +62,11 @@ struct xipc_stream_s {
   HANDLE handle;
   HANDLE event; /* manual-reset event for overlapped I/O; NULL for a synchronous handle */
   xipc__stream_kind_t kind;
-  bool pending_connect; /* FIFO creator: ConnectNamedPipe() not yet completed */
+  bool quota_known;     /* the system reports this pipe's free space (not Wine 8) */
+  bool fifo_server;     /* FIFO creator: takes a new peer after the last one left */
+  bool pending_connect; /* FIFO creator: has no peer yet */
+  bool connecting;      /* FIFO creator: ConnectNamedPipe() in progress on connect_ov */
+  OVERLAPPED connect_ov;
 };
 
 /*

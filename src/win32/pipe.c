@@ -11,9 +11,10 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define DEFAULT_PIPE_SIZE 65536
-#define MAX_PIPE_SIZE     (1u << 30)
+#define MAX_PIPE_SIZE     (4u << 20) /* pipe buffers live in kernel non-paged memory */
 #define NAME_ATTEMPTS     16
 
 static volatile LONG pipe_counter;
@@ -41,7 +42,6 @@ int xipc__pipe_create(xipc_stream_t **read_end, xipc_stream_t **write_end, unsig
   HANDLE server = INVALID_HANDLE_VALUE, client;
   WCHAR name[96];
   LARGE_INTEGER now;
-  OVERLAPPED ov;
   int attempt, rc = 0;
 
   for (attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
@@ -65,18 +65,12 @@ int xipc__pipe_create(xipc_stream_t **read_end, xipc_stream_t **write_end, unsig
     CloseHandle(server);
     return rc;
   }
-  /* The client is connected already; this only moves the server to the connected state. */
-  memset(&ov, 0, sizeof ov);
-  if (!ConnectNamedPipe(server, read_overlapped ? &ov : NULL) &&
-      GetLastError() != ERROR_PIPE_CONNECTED) {
-    rc = xipc__win32_fail();
-  } else {
-    *read_end = xipc__win32_stream_new(server, read_overlapped, XIPC__STREAM_PIPE);
-    *write_end = xipc__win32_stream_new(client, write_overlapped, XIPC__STREAM_PIPE);
-    if (*read_end != NULL && *write_end != NULL)
-      return 0;
-    rc = xipc__fail(XIPC_ENOMEM);
-  }
+  /* The client's open connected the instance; no ConnectNamedPipe() is needed. */
+  *read_end = xipc__win32_stream_new(server, read_overlapped, XIPC__STREAM_PIPE);
+  *write_end = xipc__win32_stream_new(client, write_overlapped, XIPC__STREAM_PIPE);
+  if (*read_end != NULL && *write_end != NULL)
+    return 0;
+  rc = xipc__fail(XIPC_ENOMEM);
   /* Streams that exist own their handles; close the handles of those that do not. */
   if (*read_end != NULL)
     xipc__stream_close(*read_end);

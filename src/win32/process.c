@@ -162,7 +162,10 @@ static int build_env_block(const char *const *env, WCHAR **out) {
   qsort(vars, n, sizeof *vars, compare_env);
   for (i = 0; i < n; i++)
     total += wcslen(vars[i]) + 1;
-  block = malloc(total * sizeof(WCHAR));
+  /* Two NULs end the block; an empty one is a lone empty string and then the end. */
+  if (n == 0)
+    total = 2;
+  block = calloc(total, sizeof(WCHAR));
   if (block == NULL) {
     free_strings(vars, n);
     return xipc__fail(XIPC_ENOMEM);
@@ -173,7 +176,6 @@ static int build_env_block(const char *const *env, WCHAR **out) {
     memcpy(p, vars[i], len * sizeof(WCHAR));
     p += len;
   }
-  *p = L'\0';
   free_strings(vars, n);
   *out = block;
   return 0;
@@ -181,25 +183,93 @@ static int build_env_block(const char *const *env, WCHAR **out) {
 
 /* ---- Program path ---------------------------------------------------- */
 
+/* `path` names an existing file that is not a directory. */
+static bool is_file(const WCHAR *path) {
+  DWORD attrs = GetFileAttributesW(path);
+  return attrs != INVALID_FILE_ATTRIBUTES && !(attrs & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* The last component of a path has an extension. */
+static bool has_extension(const WCHAR *file) {
+  const WCHAR *dot = wcsrchr(file, L'.');
+  return dot != NULL && wcspbrk(dot, L"\\/") == NULL;
+}
+
+/*
+ * Look `file` up in the directories of PATH, in order, appending ".exe" when
+ * it has no extension: what posix_spawnp() does, and not SearchPathW(), which
+ * would look in the current directory first.
+ */
+static int search_path(const WCHAR *file, WCHAR **out) {
+  DWORD len = GetEnvironmentVariableW(L"PATH", NULL, 0);
+  size_t flen = wcslen(file);
+  WCHAR *path, *dir, *next, *candidate;
+  int rc = xipc__fail(XIPC_ENOENT);
+  path = len > 0 ? malloc(len * sizeof(WCHAR)) : NULL;
+  if (path == NULL || GetEnvironmentVariableW(L"PATH", path, len) == 0) {
+    free(path);
+    return len > 0 ? xipc__fail(XIPC_ENOMEM) : xipc__fail(XIPC_ENOENT);
+  }
+  for (dir = path; dir != NULL && rc == XIPC_ENOENT; dir = next) {
+    size_t dlen;
+    next = wcschr(dir, L';');
+    if (next != NULL)
+      *next++ = L'\0';
+    dlen = wcslen(dir);
+    if (dlen == 0)
+      continue;
+    candidate = malloc((dlen + flen + 6) * sizeof(WCHAR));
+    if (candidate == NULL) {
+      rc = xipc__fail(XIPC_ENOMEM);
+      break;
+    }
+    memcpy(candidate, dir, dlen * sizeof(WCHAR));
+    candidate[dlen] = L'\\';
+    memcpy(candidate + dlen + 1, file, (flen + 1) * sizeof(WCHAR));
+    if (!has_extension(file))
+      wcscat(candidate, L".exe");
+    if (is_file(candidate)) {
+      *out = candidate;
+      rc = 0;
+    } else {
+      free(candidate);
+    }
+  }
+  free(path);
+  if (rc == XIPC_ENOENT)
+    xipc__set_os_error(ERROR_FILE_NOT_FOUND);
+  return rc;
+}
+
+/*
+ * CreateProcessW runs .bat and .cmd files through cmd.exe, which reads the
+ * command line by its own rules (&, |, %, ^): arguments quoted for C
+ * programs could then run commands ("BatBadBut", CVE-2024-24576). xipc
+ * refuses them; run cmd.exe /c yourself, with arguments quoted for it.
+ */
+static bool is_batch_file(const WCHAR *program) {
+  const WCHAR *dot = wcsrchr(program, L'.');
+  return dot != NULL && (_wcsicmp(dot, L".bat") == 0 || _wcsicmp(dot, L".cmd") == 0);
+}
+
 static int resolve_program(const char *file, unsigned flags, WCHAR **out) {
-  WCHAR *wfile, *found;
-  DWORD len;
+  WCHAR *wfile;
   int rc = xipc__win32_to_wide(file, &wfile);
-  if (rc < 0 || !(flags & XIPC_SPAWN_SEARCH_PATH) || strpbrk(file, "/\\:") != NULL) {
-    *out = wfile;
+  *out = NULL;
+  if (rc < 0)
     return rc;
-  }
-  len = SearchPathW(NULL, wfile, L".exe", 0, NULL, NULL);
-  found = len > 0 ? malloc(len * sizeof(WCHAR)) : NULL;
-  if (len == 0 || found == NULL || SearchPathW(NULL, wfile, L".exe", len, found, NULL) == 0) {
-    rc = len == 0 ? xipc__win32_fail() : xipc__fail(XIPC_ENOMEM);
-    free(found);
+  if ((flags & XIPC_SPAWN_SEARCH_PATH) && strpbrk(file, "/\\:") == NULL) {
+    rc = search_path(wfile, out);
     free(wfile);
-    return rc;
+  } else {
+    *out = wfile;
   }
-  free(wfile);
-  *out = found;
-  return 0;
+  if (rc == 0 && is_batch_file(*out)) {
+    free(*out);
+    *out = NULL;
+    rc = xipc__fail(XIPC_EINVAL);
+  }
+  return rc;
 }
 
 /* ---- Standard handles ------------------------------------------------ */
@@ -226,6 +296,8 @@ static int stdio_handle(const xipc_stdio_t *stdio, int i, HANDLE *out) {
     return 0;
   }
   if (stdio->kind == XIPC_STDIO_STREAM) {
+    if (stdio->stream->pending_connect)
+      return xipc__fail(XIPC_EINVAL);
     if (!DuplicateHandle(GetCurrentProcess(), stdio->stream->handle, GetCurrentProcess(), out, 0,
                          TRUE, DUPLICATE_SAME_ACCESS)) {
       *out = NULL;
@@ -261,13 +333,14 @@ typedef struct spawn_args {
  */
 static int set_streams_inheritable(spawn_args_t *a, bool on) {
   size_t k;
+  /* Marked first, so that a failure part-way is undone for every handle by free_spawn_args(). */
+  a->streams_inheritable = on;
   for (k = 0; k < a->opts->inherit_count; k++) {
     if (!SetHandleInformation(a->opts->inherit[k]->handle, HANDLE_FLAG_INHERIT,
                               on ? HANDLE_FLAG_INHERIT : 0) &&
         on)
       return xipc__win32_fail();
   }
-  a->streams_inheritable = on;
   return 0;
 }
 
@@ -311,8 +384,12 @@ static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
     if (rc == 0 && a->std[i] != NULL)
       a->inherit[a->ninherit++] = a->std[i];
   }
-  for (k = 0; k < opts->inherit_count && rc == 0; k++)
+  for (k = 0; k < opts->inherit_count && rc == 0; k++) {
+    /* A FIFO creator's end still waiting for its peer cannot be handed on (its token says so). */
+    if (opts->inherit[k]->pending_connect)
+      rc = xipc__fail(XIPC_EINVAL);
     a->inherit[a->ninherit++] = opts->inherit[k]->handle;
+  }
   if (rc == 0)
     rc = set_streams_inheritable(a, true);
   if (rc < 0 || a->ninherit == 0)
@@ -392,7 +469,13 @@ int xipc__process_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) 
       CloseHandle(pi.hProcess);
       goto fail;
     }
-    ResumeThread(pi.hThread);
+    if (ResumeThread(pi.hThread) == (DWORD)-1) {
+      rc = xipc__win32_fail();
+      TerminateJobObject(job, KILL_EXIT_CODE);
+      CloseHandle(pi.hThread);
+      CloseHandle(pi.hProcess);
+      goto fail;
+    }
   }
   CloseHandle(pi.hThread);
   free_spawn_args(&a);
@@ -415,17 +498,11 @@ fail:
 int xipc__process_wait(xipc_process_t *proc, int timeout_ms, xipc_exit_t *status) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   DWORD code, result;
-  for (;;) {
-    int left = xipc__remaining_ms(deadline);
-    result = WaitForSingleObject(proc->process, left < 0 ? INFINITE : (DWORD)left);
-    if (result == WAIT_OBJECT_0)
-      break;
-    if (result == WAIT_FAILED)
-      return xipc__win32_fail();
-    /* A wait may end a timer tick early; only report the timeout once it has passed. */
-    if (left == 0 || xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-  }
+  result = xipc__win32_wait_until(proc->process, deadline);
+  if (result == WAIT_TIMEOUT)
+    return xipc__timeout_error(timeout_ms);
+  if (result != WAIT_OBJECT_0)
+    return xipc__win32_fail();
   if (!GetExitCodeProcess(proc->process, &code))
     return xipc__win32_fail();
   if (proc->killed && code == KILL_EXIT_CODE) {

@@ -37,3 +37,13 @@ int xipc__win32_to_utf8(const WCHAR *wide, char *buf, size_t cap) {
 int xipc__win32_fail(void) {
   return xipc__os_fail((int)GetLastError());
 }
+
+DWORD xipc__win32_wait_until(HANDLE object, uint64_t deadline) {
+  for (;;) {
+    int left = xipc__remaining_ms(deadline);
+    DWORD w = WaitForSingleObject(object, left < 0 ? INFINITE : (DWORD)left);
+    /* A wait may end a timer tick early: time out only once the time has really passed. */
+    if (w != WAIT_TIMEOUT || left == 0 || xipc__remaining_ms(deadline) == 0)
+      return w;
+  }
+}
