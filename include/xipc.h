@@ -27,6 +27,8 @@
 #include "xipc/stream.h"
 #include "xipc/pipe.h"
 #include "xipc/fifo.h"
+#include "xipc/shm.h"
+#include "xipc/sync.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -168,4 +168,41 @@ int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir
 int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, int timeout_ms);
 int xipc__fifo_unlink(const char *name);
 
+/* ---- Shared memory (src/shm.c, backend shm.c) ------------------------- */
+
+/*
+ * Backend: the xipc_shm_* functions after the checks: `name` is a portable
+ * name, or with XIPC_SHM_NATIVE_NAME a non-empty native one; sizes > 0
+ * where required; flags known for the call; out pointers valid.
+ */
+int xipc__shm_create(xipc_shm_t **out, const char *name, size_t size, unsigned flags);
+int xipc__shm_open(xipc_shm_t **out, const char *name, unsigned flags);
+int xipc__shm_unlink(const char *name, unsigned flags);
+int xipc__shm_create_anonymous(xipc_shm_t **out, size_t size);
+int xipc__shm_map_file(xipc_shm_t **out, const char *path, size_t size, unsigned flags);
+int xipc__shm_flush(xipc_shm_t *shm);
+void *xipc__shm_addr(const xipc_shm_t *shm);
+size_t xipc__shm_size(const xipc_shm_t *shm);
+int xipc__shm_close(xipc_shm_t *shm);
+int xipc__shm_token(const xipc_shm_t *shm, char *buf, size_t cap);
+int xipc__shm_from_token(xipc_shm_t **out, const char *token, unsigned flags);
+
+/* ---- Semaphores and mutexes (src/sync.c, backend sem.c, mutex.c) -------- */
+
+/* Backend: with a valid name, handle and timeout (initial <= XIPC_SEM_MAX). */
+int xipc__sem_create(xipc_sem_t **out, const char *name, unsigned initial);
+int xipc__sem_open(xipc_sem_t **out, const char *name);
+int xipc__sem_wait(xipc_sem_t *sem, int timeout_ms);
+int xipc__sem_post(xipc_sem_t *sem);
+int xipc__sem_close(xipc_sem_t *sem);
+int xipc__sem_unlink(const char *name);
+
+int xipc__mutex_create(xipc_mutex_t **out, const char *name);
+int xipc__mutex_open(xipc_mutex_t **out, const char *name);
+int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms);
+int xipc__mutex_consistent(xipc_mutex_t *mutex);
+int xipc__mutex_unlock(xipc_mutex_t *mutex);
+int xipc__mutex_close(xipc_mutex_t *mutex);
+int xipc__mutex_unlink(const char *name);
+
 #endif

@@ -18,16 +18,24 @@ static bool valid_stdio(const xipc_stdio_t *stdio) {
   }
 }
 
-/* Every inherited stream is given, and given once (Windows refuses repeats in a handle list). */
+/* The i-th inherited object, streams first, then segments. */
+static const void *inherited(const xipc_spawn_options_t *opts, size_t i) {
+  if (i < opts->inherit_count)
+    return opts->inherit[i];
+  return opts->inherit_shm[i - opts->inherit_count];
+}
+
+/* Every inherited object is given, and given once (Windows refuses repeats in a handle list). */
 static bool valid_inherit_list(const xipc_spawn_options_t *opts) {
-  size_t i, j;
-  if (opts->inherit_count > 0 && opts->inherit == NULL)
+  size_t total = opts->inherit_count + opts->inherit_shm_count, i, j;
+  if ((opts->inherit_count > 0 && opts->inherit == NULL) ||
+      (opts->inherit_shm_count > 0 && opts->inherit_shm == NULL))
     return false;
-  for (i = 0; i < opts->inherit_count; i++) {
-    if (opts->inherit[i] == NULL)
+  for (i = 0; i < total; i++) {
+    if (inherited(opts, i) == NULL)
       return false;
     for (j = 0; j < i; j++) {
-      if (opts->inherit[i] == opts->inherit[j])
+      if (inherited(opts, i) == inherited(opts, j))
         return false;
     }
   }

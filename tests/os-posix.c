@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,7 @@ static const test_os_error_case_t error_cases[] = {
     {ENOEXEC, XIPC_ENOEXEC, "ENOEXEC"},
     {EPROTO, XIPC_EPROTO, "EPROTO"},
     {ECANCELED, XIPC_ECANCELED, "ECANCELED"},
+    {EOVERFLOW, XIPC_EOVERFLOW, "EOVERFLOW"},
     {EINTR, XIPC_ESYSTEM, "EINTR (never returned; unmapped)"},
     {EXDEV, XIPC_ESYSTEM, "EXDEV (unmapped)"},
 };
@@ -246,4 +248,55 @@ void test_os_chmod(const char *path, int mode) {
 bool test_os_sigpipe_is_ignored(void) {
   struct sigaction sa;
   return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+void test_os_native_shm_name(char *buf, size_t cap, const char *tag) {
+  snprintf(buf, cap, "/xt%d-%s", (int)getpid(), tag);
+}
+
+bool test_os_plain_shm_write(const char *native, const char *text) {
+  struct stat st;
+  void *addr;
+  int fd = shm_open(native, O_RDWR, 0);
+  if (fd < 0 || fstat(fd, &st) != 0 || (size_t)st.st_size < strlen(text))
+    return false;
+  addr = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (addr == MAP_FAILED)
+    return false;
+  memcpy(addr, text, strlen(text));
+  munmap(addr, (size_t)st.st_size);
+  return true;
+}
+
+void *test_os_plain_shm_create(const char *native, size_t size, const char *text) {
+  void *addr;
+  int fd = shm_open(native, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
+    return NULL;
+  addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (addr == MAP_FAILED)
+    return NULL;
+  memcpy(addr, text, strlen(text));
+  return addr;
+}
+
+void test_os_plain_shm_destroy(const char *native, void *addr, size_t size) {
+  munmap(addr, size);
+  shm_unlink(native);
+}
+
+bool test_os_shm_private(const char *native, bool *checked) {
+  struct stat st;
+  int fd = shm_open(native, O_RDONLY, 0);
+  bool ok;
+  *checked = true;
+  if (fd < 0 || fstat(fd, &st) != 0)
+    test_fail(__FILE__, __LINE__, "shm_open/fstat(%s): errno %d", native, errno);
+  close(fd);
+  ok = (st.st_mode & 07777) == 0600 && st.st_uid == geteuid();
+  if (!ok)
+    printf("%s has mode %o, owner %d\n", native, (unsigned)(st.st_mode & 07777), (int)st.st_uid);
+  return ok;
 }

@@ -265,6 +265,8 @@ static const test_os_error_case_t error_cases[] = {
     {ERROR_ELEVATION_REQUIRED, XIPC_EACCES, "ERROR_ELEVATION_REQUIRED"},
     {ERROR_NOT_ENOUGH_QUOTA, XIPC_ENOMEM, "ERROR_NOT_ENOUGH_QUOTA"},
     {ERROR_PIPE_LISTENING, XIPC_ENOTCONN, "ERROR_PIPE_LISTENING"},
+    {ERROR_NOT_OWNER, XIPC_EPERM, "ERROR_NOT_OWNER"},
+    {ERROR_TOO_MANY_POSTS, XIPC_EOVERFLOW, "ERROR_TOO_MANY_POSTS"},
     {ERROR_GEN_FAILURE, XIPC_ESYSTEM, "ERROR_GEN_FAILURE (unmapped)"},
 };
 
@@ -411,4 +413,59 @@ void test_os_chmod(const char *path, int mode) {
 
 bool test_os_sigpipe_is_ignored(void) {
   return true;
+}
+
+void test_os_native_shm_name(char *buf, size_t cap, const char *tag) {
+  snprintf(buf, cap, "Local\\xt%lu-%s", GetCurrentProcessId(), tag);
+}
+
+bool test_os_plain_shm_write(const char *native, const char *text) {
+  WCHAR *wname = wide_of(native);
+  HANDLE mapping = OpenFileMappingW(FILE_MAP_WRITE, FALSE, wname);
+  void *addr;
+  free(wname);
+  if (mapping == NULL)
+    return false;
+  addr = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, 0);
+  if (addr != NULL) {
+    memcpy(addr, text, strlen(text));
+    UnmapViewOfFile(addr);
+  }
+  CloseHandle(mapping);
+  return addr != NULL;
+}
+
+static HANDLE plain_mapping;
+
+void *test_os_plain_shm_create(const char *native, size_t size, const char *text) {
+  WCHAR *wname = wide_of(native);
+  void *addr;
+  plain_mapping =
+      CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, (DWORD)size, wname);
+  free(wname);
+  if (plain_mapping == NULL)
+    return NULL;
+  addr = MapViewOfFile(plain_mapping, FILE_MAP_WRITE, 0, 0, size);
+  if (addr != NULL)
+    memcpy(addr, text, strlen(text));
+  return addr;
+}
+
+void test_os_plain_shm_destroy(const char *native, void *addr, size_t size) {
+  (void)native;
+  (void)size;
+  UnmapViewOfFile(addr);
+  CloseHandle(plain_mapping);
+}
+
+bool test_os_shm_private(const char *native, bool *checked) {
+  WCHAR *wname = wide_of(native);
+  HANDLE mapping = OpenFileMappingW(READ_CONTROL, FALSE, wname);
+  bool ok;
+  free(wname);
+  if (mapping == NULL)
+    test_fail(__FILE__, __LINE__, "OpenFileMappingW(%s): %lu", native, GetLastError());
+  ok = test_os_owner_only_dacl((xipc_os_handle_t)mapping, checked);
+  CloseHandle(mapping);
+  return ok;
 }

@@ -197,6 +197,20 @@ int test_os_count_handles(void);
 /* True when standard stream `i` (0-2) is the null device. */
 bool test_os_stdio_is_null(int i);
 
+/* ---- Plain shared memory, for interoperation tests (no xipc inside) --- */
+
+/* A native shm name unique to this process: "/xt<pid>-<tag>" or "Local\\xt<pid>-<tag>". */
+void test_os_native_shm_name(char *buf, size_t cap, const char *tag);
+/* Open native segment `native` with plain system calls and write `text` at its start. */
+bool test_os_plain_shm_write(const char *native, const char *text);
+/* Create native segment `native` of `size` bytes with plain system calls, `text` at its start. */
+void *test_os_plain_shm_create(const char *native, size_t size, const char *text);
+/* Unmap and remove what test_os_plain_shm_create() made. */
+void test_os_plain_shm_destroy(const char *native, void *addr, size_t size);
+/* True when native segment `native` is owner-only (0600 and ours / owner DACL); *checked as for
+ * DACLs. */
+bool test_os_shm_private(const char *native, bool *checked);
+
 /* An OS error code and the XIPC_E* it must translate to. */
 typedef struct test_os_error_case {
   int os_code;

@@ -86,6 +86,13 @@ typedef struct xipc_spawn_options {
    */
   xipc_stream_t *const *inherit;
   size_t inherit_count;
+  /*
+   * Shared memory segments the child inherits (anonymous ones, typically);
+   * it maps each with xipc_shm_from_token(), given xipc_shm_token(). Same
+   * rules as `inherit`.
+   */
+  struct xipc_shm_s *const *inherit_shm;
+  size_t inherit_shm_count;
 } xipc_spawn_options_t;
 
 /*

@@ -84,6 +84,8 @@ int xipc__translate_os_error(int sys_errno) {
     return XIPC_EPROTO;
   case ECANCELED:
     return XIPC_ECANCELED;
+  case EOVERFLOW:
+    return XIPC_EOVERFLOW;
   default:
     return XIPC_ESYSTEM;
   }

@@ -33,6 +33,16 @@ int xipc__posix_set_cloexec(int fd, bool on);
  */
 int xipc__posix_runtime_dir_ensure(char *buf, size_t cap);
 
+/* The descriptor of a shared memory handle, which xipc_spawn hands to a child. */
+int xipc__posix_shm_fd(const xipc_shm_t *shm);
+
+/*
+ * An absolute deadline on `clock_id` for a wait of the time left until
+ * `deadline` (xipc__deadline()), for the timed waits of POSIX that take one.
+ */
+struct timespec;
+void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *out);
+
 /* ---- Streams ---------------------------------------------------------- */
 
 /* What a stream's descriptor is; it decides how reads wait and how writes avoid SIGPIPE. */

@@ -119,13 +119,15 @@ static int make_plan(const xipc_spawn_options_t *opts, fd_plan_t *plan) {
   plan->nkeep = 0;
   for (i = 0; i < 3 && rc == 0; i++)
     rc = plan_stdio(plan, &opts->stdio[i], i);
-  if (rc < 0 || opts->inherit_count == 0)
+  if (rc < 0 || opts->inherit_count + opts->inherit_shm_count == 0)
     return rc;
-  plan->keep = malloc(opts->inherit_count * sizeof *plan->keep);
+  plan->keep = malloc((opts->inherit_count + opts->inherit_shm_count) * sizeof *plan->keep);
   if (plan->keep == NULL)
     return xipc__fail(XIPC_ENOMEM);
-  for (k = 0; k < opts->inherit_count; k++) {
-    int fd = opts->inherit[k]->fd;
+  for (k = 0; k < opts->inherit_count + opts->inherit_shm_count; k++) {
+    int fd = k < opts->inherit_count
+                 ? opts->inherit[k]->fd
+                 : xipc__posix_shm_fd(opts->inherit_shm[k - opts->inherit_count]);
     /* The child finds it by number: 0-2 are the standard streams, and -1 is not open yet. */
     if (fd < 3)
       return xipc__fail(XIPC_EINVAL);

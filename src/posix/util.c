@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 void xipc__posix_close(int fd) {
@@ -28,4 +29,18 @@ int xipc__posix_set_cloexec(int fd, bool on) {
     return xipc__os_fail(errno);
   flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
   return fcntl(fd, F_SETFD, flags) == 0 ? 0 : xipc__os_fail(errno);
+}
+
+void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *out) {
+  uint64_t left_ns = 0, now = xipc__clock_ns();
+  struct timespec base;
+  if (deadline > now)
+    left_ns = deadline - now;
+  clock_gettime((clockid_t)clock_id, &base);
+  out->tv_sec = base.tv_sec + (time_t)(left_ns / 1000000000u);
+  out->tv_nsec = base.tv_nsec + (long)(left_ns % 1000000000u);
+  if (out->tv_nsec >= 1000000000L) {
+    out->tv_sec++;
+    out->tv_nsec -= 1000000000L;
+  }
 }

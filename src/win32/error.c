@@ -62,6 +62,7 @@ int xipc__translate_os_error(int os_code) {
   case WSAEACCES:
     return XIPC_EACCES;
   case ERROR_PRIVILEGE_NOT_HELD:
+  case ERROR_NOT_OWNER: /* ReleaseMutex() by a thread that does not hold it */
     return XIPC_EPERM;
   case ERROR_FILENAME_EXCED_RANGE:
   case ERROR_BUFFER_OVERFLOW:
@@ -132,6 +133,8 @@ int xipc__translate_os_error(int os_code) {
   case ERROR_OPERATION_ABORTED:
   case WSAEINTR:
     return XIPC_ECANCELED;
+  case ERROR_TOO_MANY_POSTS: /* ReleaseSemaphore() beyond the maximum count */
+    return XIPC_EOVERFLOW;
   default:
     return XIPC_ESYSTEM;
   }

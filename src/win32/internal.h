@@ -51,6 +51,9 @@ void xipc__win32_free_sa(SECURITY_ATTRIBUTES *sa);
  */
 int xipc__win32_check_owner(HANDLE object);
 
+/* The section handle of a shared memory handle, which xipc_spawn hands to a child. */
+HANDLE xipc__win32_shm_handle(const xipc_shm_t *shm);
+
 /* ---- Streams ---------------------------------------------------------- */
 
 typedef enum xipc__stream_kind {

@@ -331,12 +331,19 @@ typedef struct spawn_args {
  * Mark the inherited streams' handles inheritable for the CreateProcessW()
  * call, or back. They keep their values, which their tokens name.
  */
+/* The k-th inherited handle: the streams', then the segments'. */
+static HANDLE inherited_handle(const xipc_spawn_options_t *opts, size_t k) {
+  if (k < opts->inherit_count)
+    return opts->inherit[k]->handle;
+  return xipc__win32_shm_handle(opts->inherit_shm[k - opts->inherit_count]);
+}
+
 static int set_streams_inheritable(spawn_args_t *a, bool on) {
-  size_t k;
+  size_t k, total = a->opts->inherit_count + a->opts->inherit_shm_count;
   /* Marked first, so that a failure part-way is undone for every handle by free_spawn_args(). */
   a->streams_inheritable = on;
-  for (k = 0; k < a->opts->inherit_count; k++) {
-    if (!SetHandleInformation(a->opts->inherit[k]->handle, HANDLE_FLAG_INHERIT,
+  for (k = 0; k < total; k++) {
+    if (!SetHandleInformation(inherited_handle(a->opts, k), HANDLE_FLAG_INHERIT,
                               on ? HANDLE_FLAG_INHERIT : 0) &&
         on)
       return xipc__win32_fail();
@@ -377,7 +384,8 @@ static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
     rc = build_env_block(opts->env, &a->env);
   if (rc == 0 && opts->cwd != NULL)
     rc = xipc__win32_to_wide(opts->cwd, &a->cwd);
-  if (rc == 0 && (a->inherit = malloc((3 + opts->inherit_count) * sizeof(HANDLE))) == NULL)
+  if (rc == 0 && (a->inherit = malloc((3 + opts->inherit_count + opts->inherit_shm_count) *
+                                      sizeof(HANDLE))) == NULL)
     rc = xipc__fail(XIPC_ENOMEM);
   for (i = 0; i < 3 && rc == 0; i++) {
     rc = stdio_handle(&opts->stdio[i], i, &a->std[i]);
@@ -390,6 +398,8 @@ static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
       rc = xipc__fail(XIPC_EINVAL);
     a->inherit[a->ninherit++] = opts->inherit[k]->handle;
   }
+  for (k = 0; k < opts->inherit_shm_count && rc == 0; k++)
+    a->inherit[a->ninherit++] = xipc__win32_shm_handle(opts->inherit_shm[k]);
   if (rc == 0)
     rc = set_streams_inheritable(a, true);
   if (rc < 0 || a->ninherit == 0)

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Robust named mutexes on Windows: CreateMutexW(), Local\xipc.mutex.<name>.
+ *
+ * Windows reports an owner's death itself (WAIT_ABANDONED, with the lock
+ * given to the waiter) but keeps no "repaired" or "unrecoverable" state, so
+ * xipc keeps the POSIX state machine in a small section beside the mutex,
+ * Local\xipc.mutex-state.<name>, read and written only by the holder:
+ *
+ *   CONSISTENT --owner dies--> INCONSISTENT (lock returns XIPC_EOWNERDEAD)
+ *   INCONSISTENT --xipc_mutex_consistent()--> CONSISTENT
+ *   INCONSISTENT --unlock without it--> NOT_RECOVERABLE (for good)
+ *
+ * The creator makes the state section first, then the mutex, owned, resets
+ * the state and only then releases it: an opener that finds the mutex waits
+ * for that and never sees a state left over from an earlier mutex of the
+ * same name. Windows mutexes are recursive and have no "who holds it" query,
+ * so each handle remembers which thread locked it through it.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#define MUTEX_ACCESS (SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL)
+#define STATE_SIZE   4096
+
+enum { STATE_CONSISTENT = 0, STATE_INCONSISTENT = 1, STATE_NOT_RECOVERABLE = 2 };
+
+struct xipc_mutex_s {
+  HANDLE mutex;
+  HANDLE state_map;
+  volatile LONG *state;    /* in shared memory: another process's writes are checked */
+  volatile LONG owner_tid; /* the thread that holds the lock through this handle, or 0 */
+};
+
+/* The wide name of the mutex or of its state section (kind word "mutex-state"). */
+static int wide_names(const char *name, WCHAR **mutex_name, WCHAR **state_name) {
+  char native[XIPC_NATIVE_NAME_MAX], state[XIPC_NATIVE_NAME_MAX + 16];
+  int rc = xipc_name_native(XIPC_KIND_MUTEX, name, native, sizeof native);
+  if (rc < 0)
+    return rc;
+  /* "Local\xipc.mutex.<name>" -> "Local\xipc.mutex-state.<name>": kind words have no dot. */
+  rc = xipc__copy_string(state, sizeof state, "Local\\xipc.mutex-state.");
+  if (rc < 0 || xipc__copy_string(state + rc, sizeof state - (size_t)rc,
+                                  native + sizeof "Local\\xipc.mutex." - 1) < 0)
+    return xipc__fail(XIPC_ENAMETOOLONG);
+  rc = xipc__win32_to_wide(native, mutex_name);
+  if (rc == 0 && (rc = xipc__win32_to_wide(state, state_name)) < 0)
+    free(*mutex_name);
+  return rc;
+}
+
+static void free_mutex(xipc_mutex_t *m) {
+  if (m->state != NULL)
+    UnmapViewOfFile((void *)(uintptr_t)m->state);
+  if (m->state_map != NULL)
+    CloseHandle(m->state_map);
+  if (m->mutex != NULL)
+    CloseHandle(m->mutex);
+  free(m);
+}
+
+static int map_state(xipc_mutex_t *m) {
+  m->state = MapViewOfFile(m->state_map, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, STATE_SIZE);
+  return m->state != NULL ? 0 : xipc__win32_fail();
+}
+
+int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
+  SECURITY_ATTRIBUTES sa;
+  WCHAR *mutex_name, *state_name;
+  xipc_mutex_t *m = calloc(1, sizeof *m);
+  DWORD err;
+  int rc;
+  if (m == NULL)
+    return xipc__fail(XIPC_ENOMEM);
+  rc = wide_names(name, &mutex_name, &state_name);
+  if (rc < 0) {
+    free(m);
+    return rc;
+  }
+  sa.lpSecurityDescriptor = NULL;
+  rc = xipc__win32_owner_only_sa(&sa);
+  if (rc == 0) {
+    m->state_map =
+        CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, STATE_SIZE, state_name);
+    rc = m->state_map != NULL ? map_state(m) : xipc__win32_fail();
+  }
+  if (rc == 0) {
+    /* Owned from birth: nobody locks it before the state below is fresh. */
+    m->mutex = CreateMutexW(&sa, TRUE, mutex_name);
+    err = GetLastError();
+    if (m->mutex == NULL) {
+      rc = xipc__os_fail((int)err);
+    } else if (err == ERROR_ALREADY_EXISTS) {
+      /* Create is exclusive (and an existing mutex is not owned by this call). */
+      CloseHandle(m->mutex);
+      m->mutex = NULL;
+      rc = xipc__os_fail((int)err);
+    } else {
+      InterlockedExchange(m->state, STATE_CONSISTENT);
+      ReleaseMutex(m->mutex);
+    }
+  }
+  xipc__win32_free_sa(&sa);
+  free(mutex_name);
+  free(state_name);
+  if (rc < 0) {
+    free_mutex(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+int xipc__mutex_open(xipc_mutex_t **out, const char *name) {
+  WCHAR *mutex_name, *state_name;
+  xipc_mutex_t *m = calloc(1, sizeof *m);
+  int rc;
+  if (m == NULL)
+    return xipc__fail(XIPC_ENOMEM);
+  rc = wide_names(name, &mutex_name, &state_name);
+  if (rc < 0) {
+    free(m);
+    return rc;
+  }
+  m->mutex = OpenMutexW(MUTEX_ACCESS, FALSE, mutex_name);
+  rc = m->mutex != NULL ? xipc__win32_check_owner(m->mutex) : xipc__win32_fail();
+  if (rc == 0) {
+    /* The creator made this before the mutex; missing means it is not an xipc mutex. */
+    m->state_map = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, state_name);
+    rc = m->state_map != NULL ? map_state(m) : xipc__fail(XIPC_EIO);
+  }
+  free(mutex_name);
+  free(state_name);
+  if (rc < 0) {
+    free_mutex(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+/* The lock is ours now: check the shared state; give the lock back if it is unusable. */
+static int after_acquire(xipc_mutex_t *m, bool abandoned) {
+  LONG state = *m->state;
+  if (state != STATE_CONSISTENT && state != STATE_INCONSISTENT && state != STATE_NOT_RECOVERABLE) {
+    ReleaseMutex(m->mutex);
+    return xipc__fail(XIPC_EIO); /* shared memory is untrusted: not a state xipc writes */
+  }
+  if (state == STATE_NOT_RECOVERABLE) {
+    ReleaseMutex(m->mutex);
+    return xipc__fail(XIPC_ENOTRECOVERABLE);
+  }
+  InterlockedExchange(&m->owner_tid, (LONG)GetCurrentThreadId());
+  /* Abandoned now, or by an owner that got EOWNERDEAD and died before repairing. */
+  if (abandoned || state == STATE_INCONSISTENT) {
+    InterlockedExchange(m->state, STATE_INCONSISTENT);
+    return xipc__fail(XIPC_EOWNERDEAD);
+  }
+  return 0;
+}
+
+int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms) {
+  DWORD w = xipc__win32_wait_until(mutex->mutex, xipc__deadline(timeout_ms));
+  if (w == WAIT_OBJECT_0 || w == WAIT_ABANDONED)
+    return after_acquire(mutex, w == WAIT_ABANDONED);
+  if (w == WAIT_TIMEOUT)
+    return xipc__timeout_error(timeout_ms);
+  return xipc__win32_fail();
+}
+
+static bool held_by_caller(const xipc_mutex_t *mutex) {
+  return mutex->owner_tid == (LONG)GetCurrentThreadId();
+}
+
+int xipc__mutex_consistent(xipc_mutex_t *mutex) {
+  if (!held_by_caller(mutex) ||
+      InterlockedCompareExchange(mutex->state, STATE_CONSISTENT, STATE_INCONSISTENT) !=
+          STATE_INCONSISTENT)
+    return xipc__fail(XIPC_EINVAL);
+  return 0;
+}
+
+int xipc__mutex_unlock(xipc_mutex_t *mutex) {
+  if (!held_by_caller(mutex))
+    return xipc__fail(XIPC_EPERM);
+  /* Unlocked without repair after an owner died: unusable from now on. */
+  InterlockedCompareExchange(mutex->state, STATE_NOT_RECOVERABLE, STATE_INCONSISTENT);
+  InterlockedExchange(&mutex->owner_tid, 0);
+  return ReleaseMutex(mutex->mutex) ? 0 : xipc__win32_fail();
+}
+
+int xipc__mutex_close(xipc_mutex_t *mutex) {
+  free_mutex(mutex);
+  return 0;
+}
+
+int xipc__mutex_unlink(const char *name) {
+  (void)name;
+  return 0; /* the mutex and its state vanish with their last handles */
+}
