@@ -148,6 +148,7 @@ static const test_os_error_case_t error_cases[] = {
     {EPROTO, XIPC_EPROTO, "EPROTO"},
     {ECANCELED, XIPC_ECANCELED, "ECANCELED"},
     {EOVERFLOW, XIPC_EOVERFLOW, "EOVERFLOW"},
+    {EDEADLK, XIPC_EDEADLK, "EDEADLK"},
     {EINTR, XIPC_ESYSTEM, "EINTR (never returned; unmapped)"},
     {EXDEV, XIPC_ESYSTEM, "EXDEV (unmapped)"},
 };

@@ -228,9 +228,21 @@ const char *const *helper_argv(const char *name, ...) {
   return argv;
 }
 
+/* Wine 8 fails about 1 process start in 2,500 with ERROR_INTERNAL_ERROR (1359); try again. */
+static int spawn_retrying(xipc_process_t **proc, const xipc_spawn_options_t *opts) {
+  int rc = xipc_spawn(proc, opts), attempt;
+  for (attempt = 0;
+       attempt < 3 && rc == XIPC_ESYSTEM && xipc_last_os_error() == 1359 && test_os_is_wine();
+       attempt++) {
+    fprintf(stderr, "note: Wine failed to start a process (error 1359); trying again\n");
+    rc = xipc_spawn(proc, opts);
+  }
+  return rc;
+}
+
 xipc_process_t *helper_start_opts_at(const char *file, int line, xipc_spawn_options_t *opts) {
   xipc_process_t *proc = NULL;
-  int rc = xipc_spawn(&proc, opts);
+  int rc = spawn_retrying(&proc, opts);
   if (rc < 0)
     test_fail_err(file, line, "xipc_spawn(helper)", 0, rc);
   return proc;
@@ -296,7 +308,7 @@ static int run_in_child(const test_entry_t *t) {
   opts.flags = XIPC_SPAWN_GROUP;
   fflush(stdout);
   fflush(stderr);
-  rc = xipc_spawn(&proc, &opts);
+  rc = spawn_retrying(&proc, &opts);
   if (rc < 0) {
     fprintf(stderr, "FAIL: %s: cannot start the test process: %s\n", t->name, xipc_err_name(rc));
     return RESULT_FAIL;

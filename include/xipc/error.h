@@ -58,6 +58,7 @@ extern "C" {
   XX(ECANCELED, 33, "operation canceled")                                \
   XX(EOF, 34, "end of stream before the requested amount")               \
   XX(EOVERFLOW, 35, "value too large: a count is at its maximum")        \
+  XX(EDEADLK, 36, "the calling thread already holds the lock")           \
   XX(ESYSTEM, 99, "operating system error with no portable code (see xipc_last_os_error)")
 
 /* The codes are offset so that they never look like a raw -errno value. */

@@ -6,6 +6,10 @@
  * A semaphore has no owner: a count taken by a process that dies stays
  * taken. A mutex has one: when its owner dies holding it, the next locker
  * learns it (XIPC_EOWNERDEAD) and gets the lock, to repair what it protects.
+ *
+ * Unlike most xipc handles, semaphore and mutex handles may be used by
+ * several threads at once. A mutex is owned by a thread, whichever handle
+ * of the mutex it used.
  */
 #ifndef XIPC_SYNC_H
 #define XIPC_SYNC_H
@@ -85,9 +89,9 @@ XIPC_EXTERN int xipc_mutex_open(xipc_mutex_t **out, const char *name);
  *   XIPC_ENOTRECOVERABLE  not locked: an owner unlocked after
  *                         XIPC_EOWNERDEAD without xipc_mutex_consistent(),
  *                         so the mutex is unusable for good;
+ *   XIPC_EDEADLK          not locked again: the calling thread holds it
+ *                         already (the mutex is not recursive);
  *   XIPC_EAGAIN / XIPC_ETIMEDOUT  not locked in time.
- * Note: the mutex is not recursive; a thread that locks it twice deadlocks
- * until its timeout.
  */
 XIPC_EXTERN int xipc_mutex_lock(xipc_mutex_t *mutex, int timeout_ms);
 

@@ -86,6 +86,8 @@ int xipc__translate_os_error(int sys_errno) {
     return XIPC_ECANCELED;
   case EOVERFLOW:
     return XIPC_EOVERFLOW;
+  case EDEADLK:
+    return XIPC_EDEADLK;
   default:
     return XIPC_ESYSTEM;
   }

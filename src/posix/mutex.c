@@ -7,6 +7,16 @@
  * lock returns EOWNERDEAD with the lock held; pthread_mutex_consistent()
  * repairs it; unlocking without that makes it ENOTRECOVERABLE for good.
  *
+ * The mutex is error-checking, so a thread that locks it again gets EDEADLK
+ * rather than a deadlock. glibc's pthread_mutex_consistent() does not check
+ * who calls it, so the holder also records itself (process and thread) in
+ * the segment, and consistent() requires the caller to be that holder.
+ *
+ * A lock that may not wait is a timed lock with a deadline already passed,
+ * not pthread_mutex_trylock(): glibc 2.36's trylock on a mutex that is not
+ * recoverable returns ENOTRECOVERABLE but leaves it locked by the caller
+ * (nptl/pthread_mutex_trylock.c), which would deadlock everyone.
+ *
  * Creation is published, not assumed: the creator initialises the mutex,
  * then stores a magic number with release ordering; an opener reads it with
  * acquire ordering and uses the mutex only once it is there, so two
@@ -29,7 +39,7 @@
 #include <unistd.h>
 
 #define MUTEX_MAGIC   0x4d504958u /* "XIPM" */
-#define MUTEX_VERSION 1u
+#define MUTEX_VERSION 2u
 /* How long an opener waits for a creator to finish setting the mutex up. */
 #define SETUP_WAIT_MS 500
 
@@ -37,7 +47,8 @@ typedef struct mutex_shared {
   _Atomic uint32_t magic; /* MUTEX_MAGIC once the mutex is initialised */
   uint32_t version;
   uint32_t size; /* sizeof(mutex_shared_t) as the creator saw it: catches a 32/64-bit mix */
-  uint32_t reserved;
+  _Atomic int32_t holder_pid;     /* the holder, recorded by xipc; 0 when free */
+  _Atomic uint64_t holder_thread; /* its thread (see caller_thread()) */
   pthread_mutex_t mutex;
 } mutex_shared_t;
 
@@ -66,6 +77,22 @@ static int map_mutex(int fd, xipc_mutex_t **out) {
   return 0;
 }
 
+/* A number unique to the calling thread within its process: the address of its own variable. */
+static uint64_t caller_thread(void) {
+  static XIPC_THREAD_LOCAL char marker;
+  return (uint64_t)(uintptr_t)&marker;
+}
+
+static bool held_by_caller(const mutex_shared_t *shared) {
+  return atomic_load_explicit(&shared->holder_pid, memory_order_relaxed) == (int32_t)getpid() &&
+         atomic_load_explicit(&shared->holder_thread, memory_order_relaxed) == caller_thread();
+}
+
+static void set_holder(mutex_shared_t *shared, bool held) {
+  atomic_store_explicit(&shared->holder_thread, held ? caller_thread() : 0, memory_order_relaxed);
+  atomic_store_explicit(&shared->holder_pid, held ? (int32_t)getpid() : 0, memory_order_relaxed);
+}
+
 static void unmap_mutex(xipc_mutex_t *m) {
   munmap(m->shared, sizeof(mutex_shared_t));
   xipc__posix_close(m->fd);
@@ -79,6 +106,8 @@ static int init_shared(mutex_shared_t *shared) {
     err = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
   if (err == 0)
     err = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  if (err == 0)
+    err = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
   if (err == 0)
     err = pthread_mutex_init(&shared->mutex, &attr);
   pthread_mutexattr_destroy(&attr);
@@ -163,16 +192,17 @@ int xipc__mutex_open(xipc_mutex_t **out, const char *name) {
   return rc;
 }
 
-/* pthread results to xipc codes; EBUSY is what a lock that may not wait meets. */
-static int lock_result(int err, int timeout_ms) {
+/* pthread results to xipc codes; a lock taken (also after EOWNERDEAD) records its holder. */
+static int lock_result(xipc_mutex_t *mutex, int err, int timeout_ms) {
   switch (err) {
   case 0:
-    return 0;
-  case EBUSY:
+  case EOWNERDEAD:
+    set_holder(mutex->shared, true);
+    return err == 0 ? 0 : xipc__os_fail(err);
   case ETIMEDOUT:
     return xipc__timeout_error(timeout_ms);
   default:
-    return xipc__os_fail(err); /* EOWNERDEAD, ENOTRECOVERABLE, ... */
+    return xipc__os_fail(err); /* ENOTRECOVERABLE, EDEADLK, ... */
   }
 }
 
@@ -181,10 +211,8 @@ int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   struct timespec abs;
   int err;
-  if (timeout_ms == 0)
-    return lock_result(pthread_mutex_trylock(m), 0);
   if (timeout_ms < 0)
-    return lock_result(pthread_mutex_lock(m), -1);
+    return lock_result(mutex, pthread_mutex_lock(m), -1);
   for (;;) {
 #  ifdef XIPC_HAVE_PTHREAD_MUTEX_CLOCKLOCK
     xipc__posix_abs_timeout(deadline, CLOCK_MONOTONIC, &abs);
@@ -195,17 +223,24 @@ int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms) {
 #  endif
     /* A real-time clock that jumped may end the wait early: wait on for the monotonic time left. */
     if (err != ETIMEDOUT || xipc__remaining_ms(deadline) == 0)
-      return lock_result(err, timeout_ms);
+      return lock_result(mutex, err, timeout_ms);
   }
 }
 
 int xipc__mutex_consistent(xipc_mutex_t *mutex) {
-  int err = pthread_mutex_consistent(&mutex->shared->mutex);
+  int err;
+  if (!held_by_caller(mutex->shared))
+    return xipc__fail(XIPC_EINVAL);
+  err = pthread_mutex_consistent(&mutex->shared->mutex);
   return err == 0 ? 0 : xipc__os_fail(err);
 }
 
 int xipc__mutex_unlock(xipc_mutex_t *mutex) {
-  int err = pthread_mutex_unlock(&mutex->shared->mutex);
+  int err;
+  if (!held_by_caller(mutex->shared))
+    return xipc__fail(XIPC_EPERM);
+  set_holder(mutex->shared, false);
+  err = pthread_mutex_unlock(&mutex->shared->mutex);
   return err == 0 ? 0 : xipc__os_fail(err);
 }
 

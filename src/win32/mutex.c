@@ -15,7 +15,11 @@
  * the state and only then releases it: an opener that finds the mutex waits
  * for that and never sees a state left over from an earlier mutex of the
  * same name. Windows mutexes are recursive and have no "who holds it" query,
- * so each handle remembers which thread locked it through it.
+ * so the holder writes its process and thread ids into the state section
+ * after it takes the lock and clears them before it lets go: that makes
+ * ownership per thread, as on POSIX, whichever handle is used, and lets a
+ * thread that locks again find itself there and get XIPC_EDEADLK, as from a
+ * POSIX error-checking mutex, instead of taking the lock twice.
  */
 #include "internal.h"
 
@@ -26,11 +30,17 @@
 
 enum { STATE_CONSISTENT = 0, STATE_INCONSISTENT = 1, STATE_NOT_RECOVERABLE = 2 };
 
+/* The state section; written by the holder only, read by others only to check. */
+typedef struct mutex_shared {
+  volatile LONG state;
+  volatile LONG holder_pid; /* 0 while nobody holds it */
+  volatile LONG holder_tid;
+} mutex_shared_t;
+
 struct xipc_mutex_s {
   HANDLE mutex;
   HANDLE state_map;
-  volatile LONG *state;    /* in shared memory: another process's writes are checked */
-  volatile LONG owner_tid; /* the thread that holds the lock through this handle, or 0 */
+  mutex_shared_t *shared; /* another process's writes are checked before use */
 };
 
 /* The wide name of the mutex or of its state section (kind word "mutex-state"). */
@@ -51,8 +61,8 @@ static int wide_names(const char *name, WCHAR **mutex_name, WCHAR **state_name) 
 }
 
 static void free_mutex(xipc_mutex_t *m) {
-  if (m->state != NULL)
-    UnmapViewOfFile((void *)(uintptr_t)m->state);
+  if (m->shared != NULL)
+    UnmapViewOfFile(m->shared);
   if (m->state_map != NULL)
     CloseHandle(m->state_map);
   if (m->mutex != NULL)
@@ -61,8 +71,19 @@ static void free_mutex(xipc_mutex_t *m) {
 }
 
 static int map_state(xipc_mutex_t *m) {
-  m->state = MapViewOfFile(m->state_map, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, STATE_SIZE);
-  return m->state != NULL ? 0 : xipc__win32_fail();
+  m->shared = MapViewOfFile(m->state_map, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, STATE_SIZE);
+  return m->shared != NULL ? 0 : xipc__win32_fail();
+}
+
+/* The calling thread is the one recorded as holding the lock. */
+static bool held_by_caller(const xipc_mutex_t *m) {
+  return m->shared->holder_pid == (LONG)GetCurrentProcessId() &&
+         m->shared->holder_tid == (LONG)GetCurrentThreadId();
+}
+
+static void set_holder(xipc_mutex_t *m, bool held) {
+  InterlockedExchange(&m->shared->holder_tid, held ? (LONG)GetCurrentThreadId() : 0);
+  InterlockedExchange(&m->shared->holder_pid, held ? (LONG)GetCurrentProcessId() : 0);
 }
 
 int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
@@ -97,7 +118,8 @@ int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
       m->mutex = NULL;
       rc = xipc__os_fail((int)err);
     } else {
-      InterlockedExchange(m->state, STATE_CONSISTENT);
+      InterlockedExchange(&m->shared->state, STATE_CONSISTENT);
+      set_holder(m, false);
       ReleaseMutex(m->mutex);
     }
   }
@@ -142,7 +164,7 @@ int xipc__mutex_open(xipc_mutex_t **out, const char *name) {
 
 /* The lock is ours now: check the shared state; give the lock back if it is unusable. */
 static int after_acquire(xipc_mutex_t *m, bool abandoned) {
-  LONG state = *m->state;
+  LONG state = m->shared->state;
   if (state != STATE_CONSISTENT && state != STATE_INCONSISTENT && state != STATE_NOT_RECOVERABLE) {
     ReleaseMutex(m->mutex);
     return xipc__fail(XIPC_EIO); /* shared memory is untrusted: not a state xipc writes */
@@ -151,10 +173,10 @@ static int after_acquire(xipc_mutex_t *m, bool abandoned) {
     ReleaseMutex(m->mutex);
     return xipc__fail(XIPC_ENOTRECOVERABLE);
   }
-  InterlockedExchange(&m->owner_tid, (LONG)GetCurrentThreadId());
+  set_holder(m, true);
   /* Abandoned now, or by an owner that got EOWNERDEAD and died before repairing. */
   if (abandoned || state == STATE_INCONSISTENT) {
-    InterlockedExchange(m->state, STATE_INCONSISTENT);
+    InterlockedExchange(&m->shared->state, STATE_INCONSISTENT);
     return xipc__fail(XIPC_EOWNERDEAD);
   }
   return 0;
@@ -162,6 +184,11 @@ static int after_acquire(xipc_mutex_t *m, bool abandoned) {
 
 int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms) {
   DWORD w = xipc__win32_wait_until(mutex->mutex, xipc__deadline(timeout_ms));
+  if (w == WAIT_OBJECT_0 && held_by_caller(mutex)) {
+    /* Taken again by its holder (Windows counts that): not recursive, so give it back. */
+    ReleaseMutex(mutex->mutex);
+    return xipc__fail(XIPC_EDEADLK);
+  }
   if (w == WAIT_OBJECT_0 || w == WAIT_ABANDONED)
     return after_acquire(mutex, w == WAIT_ABANDONED);
   if (w == WAIT_TIMEOUT)
@@ -169,13 +196,9 @@ int xipc__mutex_lock(xipc_mutex_t *mutex, int timeout_ms) {
   return xipc__win32_fail();
 }
 
-static bool held_by_caller(const xipc_mutex_t *mutex) {
-  return mutex->owner_tid == (LONG)GetCurrentThreadId();
-}
-
 int xipc__mutex_consistent(xipc_mutex_t *mutex) {
   if (!held_by_caller(mutex) ||
-      InterlockedCompareExchange(mutex->state, STATE_CONSISTENT, STATE_INCONSISTENT) !=
+      InterlockedCompareExchange(&mutex->shared->state, STATE_CONSISTENT, STATE_INCONSISTENT) !=
           STATE_INCONSISTENT)
     return xipc__fail(XIPC_EINVAL);
   return 0;
@@ -185,8 +208,8 @@ int xipc__mutex_unlock(xipc_mutex_t *mutex) {
   if (!held_by_caller(mutex))
     return xipc__fail(XIPC_EPERM);
   /* Unlocked without repair after an owner died: unusable from now on. */
-  InterlockedCompareExchange(mutex->state, STATE_NOT_RECOVERABLE, STATE_INCONSISTENT);
-  InterlockedExchange(&mutex->owner_tid, 0);
+  InterlockedCompareExchange(&mutex->shared->state, STATE_NOT_RECOVERABLE, STATE_INCONSISTENT);
+  set_holder(mutex, false);
   return ReleaseMutex(mutex->mutex) ? 0 : xipc__win32_fail();
 }
 
