@@ -36,6 +36,8 @@ if(NOT WIN32)
   xipc_check_symbol(RWF_NOWAIT sys/uio.h XIPC_HAVE_RWF_NOWAIT)
   xipc_check_symbol(close_range unistd.h XIPC_HAVE_CLOSE_RANGE)
   xipc_check_symbol(memfd_create sys/mman.h XIPC_HAVE_MEMFD_CREATE)
+  xipc_check_symbol(SO_PEERCRED sys/socket.h XIPC_HAVE_SO_PEERCRED)
+  xipc_check_symbol(getpeereid unistd.h XIPC_HAVE_GETPEEREID)
   set(CMAKE_REQUIRED_LIBRARIES Threads::Threads)
   xipc_check_symbol(pthread_mutexattr_setrobust pthread.h XIPC_HAVE_ROBUST_MUTEX)
   # ThreadSanitizer (gcc 12, clang 14) intercepts sem_timedwait and pthread_mutex_timedlock

@@ -29,6 +29,7 @@
 #include "xipc/fifo.h"
 #include "xipc/shm.h"
 #include "xipc/sync.h"
+#include "xipc/local.h"
 
 #ifdef __cplusplus
 extern "C" {

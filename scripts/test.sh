@@ -18,7 +18,7 @@ ROOT=$PWD
 . scripts/lib.sh
 
 xipc_need_packages gcc clang cmake ninja-build pkg-config git clang-format \
-  gcc-mingw-w64-x86-64 wine wine64 libuv1-dev || exit 1
+  gcc-mingw-w64-x86-64 wine wine64 libuv1-dev socat || exit 1
 
 BUILD_ROOT=${XIPC_BUILD_ROOT:-$ROOT/build/ci}
 JOBS=$(nproc)

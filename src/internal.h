@@ -205,4 +205,32 @@ int xipc__mutex_unlock(xipc_mutex_t *mutex);
 int xipc__mutex_close(xipc_mutex_t *mutex);
 int xipc__mutex_unlink(const char *name);
 
+/* ---- Local channels and mailslots (src/local.c, backend local.c, mailslot.c) */
+
+/*
+ * Backend: with valid names and modes, out pointers set to NULL, timeouts
+ * >= -1, message lengths 1..XIPC_LOCAL_MSG_MAX for send_msg, cap > 0.
+ */
+int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_t mode);
+int xipc__listener_accept(xipc_listener_t *listener, xipc_stream_t **conn, int timeout_ms);
+int xipc__listener_close(xipc_listener_t *listener);
+int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t mode,
+                        int timeout_ms);
+/* Backend: true for a message-mode local connection (read/write refuse it, *_msg need it). */
+bool xipc__stream_is_message(const xipc_stream_t *stream);
+int xipc__stream_send_msg(xipc_stream_t *stream, const void *buf, size_t len, int timeout_ms);
+int xipc__stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int timeout_ms,
+                          size_t *msg_size);
+int xipc__stream_peer(const xipc_stream_t *stream, xipc_peer_t *peer);
+
+/* Backend: mailslots, with max_msg_size 1..XIPC_LOCAL_MSG_MAX and len <= XIPC_LOCAL_MSG_MAX. */
+int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_msg_size);
+int xipc__mailslot_open(xipc_mailslot_t **out, const char *name);
+int xipc__mailslot_send(xipc_mailslot_t *slot, const void *buf, size_t len, int timeout_ms);
+int xipc__mailslot_recv(xipc_mailslot_t *slot, void *buf, size_t cap, int timeout_ms,
+                        size_t *msg_size);
+int xipc__mailslot_info(xipc_mailslot_t *slot, size_t *next_size, size_t *count);
+size_t xipc__mailslot_max_msg_size(const xipc_mailslot_t *slot);
+int xipc__mailslot_close(xipc_mailslot_t *slot);
+
 #endif

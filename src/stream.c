@@ -19,14 +19,19 @@ static int exact_error(int rc, int timeout_ms) {
   return rc == XIPC_EAGAIN && timeout_ms != 0 ? xipc__fail(XIPC_ETIMEDOUT) : rc;
 }
 
+/* A message-mode connection moves whole messages only (xipc_stream_send_msg / recv_msg). */
+static bool byte_stream(const xipc_stream_t *stream) {
+  return stream != NULL && !xipc__stream_is_message(stream);
+}
+
 int xipc_stream_read(xipc_stream_t *stream, void *buf, size_t len, int timeout_ms) {
-  if (stream == NULL || buf == NULL || len == 0 || timeout_ms < -1)
+  if (!byte_stream(stream) || buf == NULL || len == 0 || timeout_ms < -1)
     return xipc__fail(XIPC_EINVAL);
   return xipc__stream_read(stream, buf, clamp_len(len), timeout_ms);
 }
 
 int xipc_stream_write(xipc_stream_t *stream, const void *buf, size_t len, int timeout_ms) {
-  if (stream == NULL || buf == NULL || len == 0 || timeout_ms < -1)
+  if (!byte_stream(stream) || buf == NULL || len == 0 || timeout_ms < -1)
     return xipc__fail(XIPC_EINVAL);
   return xipc__stream_write(stream, buf, clamp_len(len), timeout_ms);
 }
@@ -38,7 +43,7 @@ int xipc_stream_read_exact(xipc_stream_t *stream, void *buf, size_t len, int tim
   int rc = 0;
   if (done != NULL)
     *done = 0;
-  if (stream == NULL || (buf == NULL && len > 0) || timeout_ms < -1)
+  if (!byte_stream(stream) || (buf == NULL && len > 0) || timeout_ms < -1)
     return xipc__fail(XIPC_EINVAL);
   while (got < len) {
     rc = xipc__stream_read(stream, (char *)buf + got, clamp_len(len - got),
@@ -63,7 +68,7 @@ int xipc_stream_write_all(xipc_stream_t *stream, const void *buf, size_t len, in
   int rc = 0;
   if (done != NULL)
     *done = 0;
-  if (stream == NULL || (buf == NULL && len > 0) || timeout_ms < -1)
+  if (!byte_stream(stream) || (buf == NULL && len > 0) || timeout_ms < -1)
     return xipc__fail(XIPC_EINVAL);
   while (sent < len) {
     rc = xipc__stream_write(stream, (const char *)buf + sent, clamp_len(len - sent),

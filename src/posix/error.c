@@ -81,6 +81,7 @@ int xipc__translate_os_error(int sys_errno) {
   case ENOEXEC:
     return XIPC_ENOEXEC;
   case EPROTO:
+  case EPROTOTYPE: /* a socket of the other type (bytes / messages) */
     return XIPC_EPROTO;
   case ECANCELED:
     return XIPC_ECANCELED;

@@ -43,6 +43,21 @@ int xipc__posix_shm_fd(const xipc_shm_t *shm);
 struct timespec;
 void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *out);
 
+/*
+ * The path of a file that belongs beside a local endpoint: the endpoint's
+ * own file name with its kind word replaced, "<rundir>/<sidecar>.<name>"
+ * (kind words have no dot, so no portable name can reach it). Returns the
+ * length or an XIPC_E* code.
+ */
+int xipc__posix_sidecar_path(xipc_kind_t kind, const char *name, const char *sidecar, char *buf,
+                             size_t cap);
+
+/*
+ * Wait until `fd` is ready for `events` or `timeout_ms` passes. Returns the
+ * revents (> 0), 0 on timeout or interruption, or an XIPC_E* code.
+ */
+int xipc__posix_wait_fd(int fd, short events, int timeout_ms);
+
 /* ---- Streams ---------------------------------------------------------- */
 
 /* What a stream's descriptor is; it decides how reads wait and how writes avoid SIGPIPE. */
@@ -57,6 +72,8 @@ struct xipc_stream_s {
   int fd; /* -1 while a FIFO writer waits for its first reader */
   xipc__stream_kind_t kind;
   bool nonblocking; /* O_NONBLOCK as last set or seen; I/O copes with either */
+  bool local;       /* a local connection (AF_UNIX): has a peer */
+  bool messages;    /* SOCK_SEQPACKET: whole messages only */
   char *fifo_path;  /* FIFO writer end not open yet: opened by the first write */
 };
 

@@ -64,3 +64,18 @@ int xipc__name_native(xipc_kind_t kind, const char *mapped, char *buf, size_t ca
   memcpy(path + n + 1, mapped, strlen(mapped) + 1);
   return xipc__copy_string(buf, cap, path);
 }
+
+int xipc__posix_sidecar_path(xipc_kind_t kind, const char *name, const char *sidecar, char *buf,
+                             size_t cap) {
+  char mapped[XIPC_NATIVE_NAME_MAX], dir[PATH_MAX];
+  const char *dot;
+  int n, rc = xipc_name_map(XIPC_SCHEME_HOST, kind, name, mapped, sizeof mapped);
+  if (rc < 0)
+    return rc;
+  dot = strchr(mapped, '.'); /* "<kind>.<name or .hash>" */
+  n = xipc__posix_runtime_dir(dir, sizeof dir);
+  if (n < 0 || dot == NULL)
+    return n < 0 ? n : xipc__fail(XIPC_EINVAL);
+  n = snprintf(buf, cap, "%s/%s%s", dir, sidecar, dot);
+  return n > 0 && (size_t)n < cap ? n : xipc__fail(XIPC_ENAMETOOLONG);
+}

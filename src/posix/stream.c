@@ -58,12 +58,7 @@ xipc_stream_t *xipc__posix_stream_new(int fd, xipc__stream_kind_t kind) {
   return stream;
 }
 
-/*
- * Wait until `fd` is ready for `events` or `timeout_ms` passes. Returns the
- * revents (> 0), 0 on timeout, or an XIPC_E* code. An interrupted poll()
- * returns 0 early; callers loop on their deadline.
- */
-static int wait_fd(int fd, short events, int timeout_ms) {
+int xipc__posix_wait_fd(int fd, short events, int timeout_ms) {
   struct pollfd pfd;
   int n;
   pfd.fd = fd;
@@ -183,7 +178,7 @@ static bool would_block(int err) {
 static int wait_ready(const xipc_stream_t *stream, short events, uint64_t deadline,
                       int timeout_ms) {
   for (;;) {
-    int left = xipc__remaining_ms(deadline), ready = wait_fd(stream->fd, events, left);
+    int left = xipc__remaining_ms(deadline), ready = xipc__posix_wait_fd(stream->fd, events, left);
     if (ready < 0)
       return ready;
     if (ready & POLLNVAL)
@@ -201,7 +196,8 @@ static int wait_ready(const xipc_stream_t *stream, short events, uint64_t deadli
  * Only POLLHUP tells them apart, and only a FIFO needs asking.
  */
 static bool is_end_of_stream(const xipc_stream_t *stream) {
-  return stream->kind != XIPC__STREAM_FIFO || (wait_fd(stream->fd, POLLIN, 0) & POLLHUP) != 0;
+  return stream->kind != XIPC__STREAM_FIFO ||
+         (xipc__posix_wait_fd(stream->fd, POLLIN, 0) & POLLHUP) != 0;
 }
 
 int xipc__stream_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms) {
@@ -280,6 +276,10 @@ int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int time
         return xipc__os_fail(errno);
     }
   }
+}
+
+bool xipc__stream_is_message(const xipc_stream_t *stream) {
+  return stream->messages;
 }
 
 int xipc__stream_close(xipc_stream_t *stream) {

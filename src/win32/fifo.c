@@ -28,8 +28,9 @@ int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir
   if (rc < 0)
     return rc;
   rc = xipc__win32_create_pipe_server(
-      wname, dir == XIPC_FIFO_READ ? PIPE_ACCESS_INBOUND : PIPE_ACCESS_OUTBOUND, true, size,
-      &server);
+      wname,
+      (dir == XIPC_FIFO_READ ? PIPE_ACCESS_INBOUND : PIPE_ACCESS_OUTBOUND) | FILE_FLAG_OVERLAPPED,
+      true, PIPE_TYPE_BYTE, 1, size, &server);
   free(wname);
   if (rc < 0) {
     /* Not the first instance (Windows), or all instances taken (Wine): the name is in use. */

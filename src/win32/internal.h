@@ -70,6 +70,12 @@ struct xipc_stream_s {
   bool pending_connect; /* FIFO creator: has no peer yet */
   bool connecting;      /* FIFO creator: ConnectNamedPipe() in progress on connect_ov */
   OVERLAPPED connect_ov;
+  bool local; /* a local connection: has a peer (server: this end is a pipe server) */
+  bool server;
+  bool messages; /* message mode: whole messages only */
+  char *msg_buf; /* message mode: a message received but too large for the caller, kept */
+  DWORD msg_len;
+  bool msg_kept;
 };
 
 /*
@@ -78,8 +84,19 @@ struct xipc_stream_s {
  */
 xipc_stream_t *xipc__win32_stream_new(HANDLE handle, bool overlapped, xipc__stream_kind_t kind);
 
-/* Create a byte-mode pipe server instance of `name` that rejects remote clients. */
-int xipc__win32_create_pipe_server(const WCHAR *name, DWORD access, bool overlapped, DWORD size,
-                                   HANDLE *out);
+/*
+ * Create a pipe server instance of `name` that rejects remote clients, with
+ * an owner-only DACL: `access` PIPE_ACCESS_*, plus FILE_FLAG_FIRST_PIPE_INSTANCE
+ * when `first`; `type` PIPE_TYPE_BYTE or PIPE_TYPE_MESSAGE (read mode to
+ * match); `instances` 1 or PIPE_UNLIMITED_INSTANCES.
+ */
+int xipc__win32_create_pipe_server(const WCHAR *name, DWORD access, bool first, DWORD type,
+                                   DWORD instances, DWORD size, HANDLE *out);
+
+/* Overlapped I/O on a stream, as xipc__stream_read does it (for message reads). */
+DWORD xipc__win32_overlapped_read(xipc_stream_t *stream, void *buf, DWORD len, int timeout_ms,
+                                  DWORD *done);
+DWORD xipc__win32_overlapped_write(xipc_stream_t *stream, const void *buf, DWORD len,
+                                   int timeout_ms, DWORD *done);
 
 #endif

@@ -19,16 +19,16 @@
 
 static volatile LONG pipe_counter;
 
-int xipc__win32_create_pipe_server(const WCHAR *name, DWORD access, bool overlapped, DWORD size,
-                                   HANDLE *out) {
+int xipc__win32_create_pipe_server(const WCHAR *name, DWORD access, bool first, DWORD type,
+                                   DWORD instances, DWORD size, HANDLE *out) {
   SECURITY_ATTRIBUTES sa;
+  DWORD read_mode = type == PIPE_TYPE_MESSAGE ? PIPE_READMODE_MESSAGE : PIPE_READMODE_BYTE;
   int rc = xipc__win32_owner_only_sa(&sa);
   if (rc < 0)
     return rc;
-  *out = CreateNamedPipeW(
-      name, access | FILE_FLAG_FIRST_PIPE_INSTANCE | (overlapped ? FILE_FLAG_OVERLAPPED : 0),
-      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, size, size,
-      0, &sa);
+  *out = CreateNamedPipeW(name, access | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
+                          type | read_mode | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, instances,
+                          size, size, 0, &sa);
   xipc__win32_free_sa(&sa);
   return *out != INVALID_HANDLE_VALUE ? 0 : xipc__win32_fail();
 }
@@ -49,7 +49,9 @@ int xipc__pipe_create(xipc_stream_t **read_end, xipc_stream_t **write_end, unsig
     _snwprintf(name, 95, L"\\\\.\\pipe\\xipc.anon.%lu.%ld.%llx", GetCurrentProcessId(),
                InterlockedIncrement(&pipe_counter), (unsigned long long)now.QuadPart);
     name[95] = L'\0';
-    rc = xipc__win32_create_pipe_server(name, PIPE_ACCESS_INBOUND, read_overlapped, size, &server);
+    rc = xipc__win32_create_pipe_server(
+        name, PIPE_ACCESS_INBOUND | (read_overlapped ? FILE_FLAG_OVERLAPPED : 0), true,
+        PIPE_TYPE_BYTE, 1, size, &server);
     /* Taken (a squatter guessed the name): try the next one. */
     if (rc == 0 || (rc != XIPC_EACCES && rc != XIPC_EBUSY))
       break;

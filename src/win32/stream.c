@@ -151,6 +151,17 @@ static DWORD overlapped_io(xipc_stream_t *stream, io_op_t op, void *buf, DWORD l
   return err;
 }
 
+DWORD xipc__win32_overlapped_read(xipc_stream_t *stream, void *buf, DWORD len, int timeout_ms,
+                                  DWORD *done) {
+  return overlapped_io(stream, IO_READ, buf, len, timeout_ms, done);
+}
+
+DWORD xipc__win32_overlapped_write(xipc_stream_t *stream, const void *buf, DWORD len,
+                                   int timeout_ms, DWORD *done) {
+  /* WriteFile takes a non-const buffer only because the same call shape also reads. */
+  return overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, len, timeout_ms, done);
+}
+
 /*
  * A FIFO creator's end listens for its peer with a ConnectNamedPipe() that
  * stays in progress across calls (in connect_ov), so the pipe accepts a
@@ -361,8 +372,13 @@ int xipc__ignore_sigpipe(void) {
   return 0; /* Windows has no SIGPIPE */
 }
 
+bool xipc__stream_is_message(const xipc_stream_t *stream) {
+  return stream->messages;
+}
+
 int xipc__stream_close(xipc_stream_t *stream) {
   int rc = 0;
+  free(stream->msg_buf);
   if (stream->connecting) {
     /* connect_ov is part of the stream: end the listening before it is freed. */
     DWORD done;
