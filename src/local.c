@@ -54,8 +54,10 @@ int xipc_stream_send_msg(xipc_stream_t *stream, const void *buf, size_t len, int
 
 int xipc_stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int timeout_ms,
                          size_t *msg_size) {
-  if (msg_size != NULL)
-    *msg_size = 0;
+  size_t ignored;
+  if (msg_size == NULL)
+    msg_size = &ignored;
+  *msg_size = 0;
   if (stream == NULL || buf == NULL || cap == 0 || timeout_ms < -1 ||
       !xipc__stream_is_message(stream))
     return xipc__fail(XIPC_EINVAL);
@@ -100,8 +102,10 @@ int xipc_mailslot_send(xipc_mailslot_t *slot, const void *buf, size_t len, int t
 
 int xipc_mailslot_recv(xipc_mailslot_t *slot, void *buf, size_t cap, int timeout_ms,
                        size_t *msg_size) {
-  if (msg_size != NULL)
-    *msg_size = 0;
+  size_t ignored;
+  if (msg_size == NULL)
+    msg_size = &ignored;
+  *msg_size = 0;
   if (slot == NULL || buf == NULL || cap == 0 || timeout_ms < -1)
     return xipc__fail(XIPC_EINVAL);
   return xipc__mailslot_recv(slot, buf, cap, timeout_ms, msg_size);

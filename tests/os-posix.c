@@ -302,3 +302,218 @@ bool test_os_shm_private(const char *native, bool *checked) {
     printf("%s has mode %o, owner %d\n", native, (unsigned)(st.st_mode & 07777), (int)st.st_uid);
   return ok;
 }
+
+/* ---- Local channels and mailslots without xipc ------------------------- */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+int64_t test_os_uid(void) {
+  return (int64_t)geteuid();
+}
+
+bool test_os_path_exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+bool test_os_handle_inheritable(xipc_os_handle_t handle) {
+  int flags = fcntl((int)handle, F_GETFD);
+  if (flags < 0)
+    test_fail(__FILE__, __LINE__, "fcntl(%d, F_GETFD): errno %d", (int)handle, errno);
+  return (flags & FD_CLOEXEC) == 0;
+}
+
+int test_os_first_inheritable_fd(void) {
+  DIR *dir = opendir("/proc/self/fd");
+  struct dirent *e;
+  int found = -1;
+  if (dir == NULL)
+    return -1; /* cannot list them here */
+  while ((e = readdir(dir)) != NULL) {
+    int fd;
+    if (e->d_name[0] == '.')
+      continue;
+    fd = atoi(e->d_name);
+    if (fd <= 2 || fd == dirfd(dir))
+      continue;
+    if ((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0 && (found < 0 || fd < found))
+      found = fd;
+  }
+  closedir(dir);
+  return found;
+}
+
+/* A sockaddr_un for `path`; false (and a message) when it does not fit. */
+static bool plain_address(const char *path, struct sockaddr_un *addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof addr->sun_path) {
+    fprintf(stderr, "plain socket: path too long: %s\n", path);
+    return false;
+  }
+  memcpy(addr->sun_path, path, strlen(path) + 1);
+  return true;
+}
+
+static int plain_socket(bool messages) {
+  int fd = socket(AF_UNIX, messages ? SOCK_SEQPACKET : SOCK_STREAM, 0);
+  if (fd >= 0)
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+/* Read one line (stream) or one message (seqpacket) into buf, NUL-terminated. */
+static int plain_read_unit(int fd, bool messages, char *buf, size_t cap) {
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = recv(fd, buf + got, cap - 1 - got, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fprintf(stderr, "plain socket: recv: errno %d\n", errno);
+      return -1;
+    }
+    got += (size_t)n;
+    buf[got] = '\0';
+    if (messages || n == 0 || got == cap - 1 || memchr(buf, '\n', got) != NULL)
+      return (int)got;
+  }
+}
+
+static bool plain_write_all(int fd, const char *text) {
+  size_t len = strlen(text), done = 0;
+  while (done < len) {
+    ssize_t n = send(fd, text + done, len - done, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fprintf(stderr, "plain socket: send: errno %d\n", errno);
+      return false;
+    }
+    done += (size_t)n;
+  }
+  return true;
+}
+
+struct test_os_plain_server {
+  int fd;
+  bool messages;
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+test_os_plain_server_t *test_os_plain_server_start(const char *native, bool messages) {
+  struct sockaddr_un addr;
+  test_os_plain_server_t *server;
+  if (!plain_address(native, &addr))
+    return NULL;
+  server = calloc(1, sizeof *server);
+  ASSERT_NOT_NULL(server);
+  server->messages = messages;
+  memcpy(server->path, addr.sun_path, sizeof server->path);
+  server->fd = plain_socket(messages);
+  if (server->fd < 0 || bind(server->fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      listen(server->fd, 8) != 0) {
+    fprintf(stderr, "plain server %s: errno %d\n", native, errno);
+    if (server->fd >= 0)
+      close(server->fd);
+    free(server);
+    return NULL;
+  }
+  return server;
+}
+
+int test_os_plain_server_serve(test_os_plain_server_t *server, char *got, size_t cap,
+                               const char *reply) {
+  int client, n;
+  do
+    client = accept(server->fd, NULL, NULL);
+  while (client < 0 && errno == EINTR);
+  if (client < 0) {
+    fprintf(stderr, "plain server: accept: errno %d\n", errno);
+    return -1;
+  }
+  n = plain_read_unit(client, server->messages, got, cap);
+  if (n >= 0 && !plain_write_all(client, reply))
+    n = -1;
+  close(client);
+  return n;
+}
+
+void test_os_plain_server_close(test_os_plain_server_t *server) {
+  close(server->fd);
+  unlink(server->path);
+  free(server);
+}
+
+int test_os_plain_client(const char *native, bool messages, const char *text, char *reply,
+                         size_t cap) {
+  struct sockaddr_un addr;
+  int fd, n;
+  if (!plain_address(native, &addr))
+    return -1;
+  fd = plain_socket(messages);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    fprintf(stderr, "plain client %s: errno %d\n", native, errno);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  n = plain_write_all(fd, text) ? plain_read_unit(fd, messages, reply, cap) : -1;
+  close(fd);
+  return n;
+}
+
+bool test_os_plain_mailslot_send(const char *native, const void *buf, size_t len) {
+  struct sockaddr_un addr;
+  ssize_t n;
+  int fd;
+  if (!plain_address(native, &addr))
+    return false;
+  fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (fd < 0)
+    return false;
+  do
+    n = sendto(fd, buf, len, 0, (struct sockaddr *)&addr, sizeof addr);
+  while (n < 0 && errno == EINTR);
+  if (n != (ssize_t)len)
+    fprintf(stderr, "plain mailslot writer %s: sendto: errno %d\n", native, errno);
+  close(fd);
+  return n == (ssize_t)len;
+}
+
+int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t count) {
+  struct sockaddr_un addr;
+  unsigned char *msg;
+  char end[16];
+  size_t i;
+  int fd, rc = 0;
+  if (!plain_address(native, &addr))
+    return -1;
+  fd = plain_socket(true);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    fprintf(stderr, "plain sender %s: errno %d\n", native, errno);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  for (i = 0; i < count && rc == 0; i++) {
+    ssize_t n;
+    msg = malloc(sizes[i] > 0 ? sizes[i] : 1);
+    ASSERT_NOT_NULL(msg);
+    test_fill_pattern(msg, sizes[i], (uint32_t)i, 0);
+    do
+      n = send(fd, msg, sizes[i], 0);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizes[i]) {
+      fprintf(stderr, "plain sender: send of %zu bytes: errno %d\n", sizes[i], errno);
+      rc = -1;
+    }
+    free(msg);
+  }
+  /* Wait for the server to close. */
+  while (rc == 0 && recv(fd, end, sizeof end, 0) > 0) {
+  }
+  close(fd);
+  return rc;
+}

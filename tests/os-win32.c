@@ -469,3 +469,225 @@ bool test_os_shm_private(const char *native, bool *checked) {
   CloseHandle(mapping);
   return ok;
 }
+
+/* ---- Local channels and mailslots without xipc ------------------------- */
+
+int64_t test_os_uid(void) {
+  return -1;
+}
+
+bool test_os_path_exists(const char *path) {
+  WCHAR *w = wide_of(path);
+  DWORD attributes = GetFileAttributesW(w);
+  free(w);
+  return attributes != INVALID_FILE_ATTRIBUTES;
+}
+
+bool test_os_handle_inheritable(xipc_os_handle_t handle) {
+  DWORD flags = 0;
+  if (!GetHandleInformation((HANDLE)handle, &flags))
+    test_fail(__FILE__, __LINE__, "GetHandleInformation: %lu", GetLastError());
+  return (flags & HANDLE_FLAG_INHERIT) != 0;
+}
+
+int test_os_first_inheritable_fd(void) {
+  return -1; /* handles cannot be listed; see test_os_handle_inheritable() */
+}
+
+/*
+ * Security attributes that make the current user the owner of a plain pipe
+ * (with full access for the user and SYSTEM). Without them an elevated
+ * administrator's objects belong to the Administrators group, and xipc
+ * clients refuse a pipe that is not their user's. LocalFree() the descriptor.
+ */
+static bool plain_pipe_sa(SECURITY_ATTRIBUTES *sa) {
+  HANDLE token;
+  TOKEN_USER *user;
+  DWORD size = 0;
+  WCHAR *sid = NULL, sddl[256];
+  bool ok;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+    return false;
+  GetTokenInformation(token, TokenUser, NULL, 0, &size);
+  user = malloc(size);
+  ok = user != NULL && GetTokenInformation(token, TokenUser, user, size, &size) &&
+       ConvertSidToStringSidW(user->User.Sid, &sid);
+  CloseHandle(token);
+  free(user);
+  if (!ok)
+    return false;
+  _snwprintf(sddl, 255, L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", sid, sid);
+  sddl[255] = L'\0';
+  LocalFree(sid);
+  sa->nLength = sizeof *sa;
+  sa->bInheritHandle = FALSE;
+  sa->lpSecurityDescriptor = NULL;
+  return ConvertStringSecurityDescriptorToSecurityDescriptorW(
+             sddl, SDDL_REVISION_1, &sa->lpSecurityDescriptor, NULL) != FALSE;
+}
+
+/* Read one line (byte mode) or one message into buf, NUL-terminated. */
+static int plain_pipe_read_unit(HANDLE h, bool messages, char *buf, size_t cap) {
+  size_t got = 0;
+  for (;;) {
+    DWORD n = 0;
+    if (!ReadFile(h, buf + got, (DWORD)(cap - 1 - got), &n, NULL)) {
+      DWORD err = GetLastError();
+      if (err == ERROR_BROKEN_PIPE && got > 0 && !messages)
+        break;
+      fprintf(stderr, "plain pipe: ReadFile: %lu\n", err);
+      return -1;
+    }
+    got += n;
+    buf[got] = '\0';
+    if (messages || got == cap - 1 || memchr(buf, '\n', got) != NULL)
+      break;
+  }
+  buf[got] = '\0';
+  return (int)got;
+}
+
+static bool plain_pipe_write(HANDLE h, const char *text) {
+  DWORD n = 0;
+  if (!WriteFile(h, text, (DWORD)strlen(text), &n, NULL) || n != strlen(text)) {
+    fprintf(stderr, "plain pipe: WriteFile: %lu\n", GetLastError());
+    return false;
+  }
+  return true;
+}
+
+struct test_os_plain_server {
+  HANDLE pipe;
+  bool messages;
+};
+
+test_os_plain_server_t *test_os_plain_server_start(const char *native, bool messages) {
+  SECURITY_ATTRIBUTES sa;
+  test_os_plain_server_t *server;
+  WCHAR *wname;
+  DWORD type =
+      messages ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
+  if (!plain_pipe_sa(&sa)) {
+    fprintf(stderr, "plain server: security descriptor: %lu\n", GetLastError());
+    return NULL;
+  }
+  server = calloc(1, sizeof *server);
+  ASSERT_NOT_NULL(server);
+  server->messages = messages;
+  wname = wide_of(native);
+  server->pipe = CreateNamedPipeW(wname, PIPE_ACCESS_DUPLEX, type | PIPE_WAIT,
+                                  PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, &sa);
+  free(wname);
+  LocalFree(sa.lpSecurityDescriptor);
+  if (server->pipe == INVALID_HANDLE_VALUE) {
+    fprintf(stderr, "plain server %s: CreateNamedPipeW: %lu\n", native, GetLastError());
+    free(server);
+    return NULL;
+  }
+  return server;
+}
+
+int test_os_plain_server_serve(test_os_plain_server_t *server, char *got, size_t cap,
+                               const char *reply) {
+  int n;
+  if (!ConnectNamedPipe(server->pipe, NULL) && GetLastError() != ERROR_PIPE_CONNECTED) {
+    fprintf(stderr, "plain server: ConnectNamedPipe: %lu\n", GetLastError());
+    return -1;
+  }
+  n = plain_pipe_read_unit(server->pipe, server->messages, got, cap);
+  if (n >= 0 && !plain_pipe_write(server->pipe, reply))
+    n = -1;
+  /* The classic ending: let the client read everything, then disconnect it. */
+  FlushFileBuffers(server->pipe);
+  DisconnectNamedPipe(server->pipe);
+  return n;
+}
+
+void test_os_plain_server_close(test_os_plain_server_t *server) {
+  CloseHandle(server->pipe);
+  free(server);
+}
+
+int test_os_plain_client(const char *native, bool messages, const char *text, char *reply,
+                         size_t cap) {
+  WCHAR *wname = wide_of(native);
+  HANDLE h = INVALID_HANDLE_VALUE;
+  int attempt, n;
+  for (attempt = 0; attempt < 100; attempt++) {
+    h = CreateFileW(wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)
+      break;
+    WaitNamedPipeW(wname, 100); /* every instance taken: wait for one */
+  }
+  free(wname);
+  if (h == INVALID_HANDLE_VALUE) {
+    fprintf(stderr, "plain client %s: CreateFileW: %lu\n", native, GetLastError());
+    return -1;
+  }
+  if (messages) {
+    DWORD mode = PIPE_READMODE_MESSAGE;
+    if (!SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
+      fprintf(stderr, "plain client: SetNamedPipeHandleState: %lu\n", GetLastError());
+      CloseHandle(h);
+      return -1;
+    }
+  }
+  n = plain_pipe_write(h, text) ? plain_pipe_read_unit(h, messages, reply, cap) : -1;
+  CloseHandle(h);
+  return n;
+}
+
+bool test_os_plain_mailslot_send(const char *native, const void *buf, size_t len) {
+  WCHAR *wname = wide_of(native);
+  HANDLE h = CreateFileW(wname, GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL, NULL);
+  DWORD n = 0;
+  BOOL ok;
+  free(wname);
+  if (h == INVALID_HANDLE_VALUE) {
+    fprintf(stderr, "plain mailslot writer %s: CreateFileW: %lu\n", native, GetLastError());
+    return false;
+  }
+  ok = WriteFile(h, buf, (DWORD)len, &n, NULL);
+  if (!ok || n != len)
+    fprintf(stderr, "plain mailslot writer %s: WriteFile: %lu\n", native, GetLastError());
+  CloseHandle(h);
+  return ok && n == len;
+}
+
+int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t count) {
+  WCHAR *wname = wide_of(native);
+  HANDLE h = INVALID_HANDLE_VALUE;
+  DWORD mode = PIPE_READMODE_MESSAGE, n;
+  char end[16];
+  size_t i;
+  int attempt, rc = 0;
+  for (attempt = 0; attempt < 100; attempt++) {
+    h = CreateFileW(wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)
+      break;
+    WaitNamedPipeW(wname, 100);
+  }
+  free(wname);
+  if (h == INVALID_HANDLE_VALUE || !SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
+    fprintf(stderr, "plain sender %s: %lu\n", native, GetLastError());
+    if (h != INVALID_HANDLE_VALUE)
+      CloseHandle(h);
+    return -1;
+  }
+  for (i = 0; i < count && rc == 0; i++) {
+    unsigned char *msg = malloc(sizes[i] > 0 ? sizes[i] : 1);
+    ASSERT_NOT_NULL(msg);
+    test_fill_pattern(msg, sizes[i], (uint32_t)i, 0);
+    if (!WriteFile(h, msg, (DWORD)sizes[i], &n, NULL) || n != sizes[i]) {
+      fprintf(stderr, "plain sender: WriteFile of %zu bytes: %lu\n", sizes[i], GetLastError());
+      rc = -1;
+    }
+    free(msg);
+  }
+  /* Wait for the server to close (ERROR_MORE_DATA would be a message from it: go on). */
+  while (rc == 0 && (ReadFile(h, end, sizeof end, &n, NULL) || GetLastError() == ERROR_MORE_DATA)) {
+  }
+  CloseHandle(h);
+  return rc;
+}

@@ -260,4 +260,63 @@ int test_os_file_mode(const char *path);
  */
 bool test_os_owner_only_dacl(xipc_os_handle_t handle, bool *checked);
 
+/* ---- Local channels and mailslots without xipc (interoperation tests) -- */
+
+/* The effective user id (POSIX); -1 on Windows, as xipc_peer_t.uid reports there. */
+int64_t test_os_uid(void);
+
+/* True when anything exists at `path` (a file of any type, also a dangling symlink). */
+bool test_os_path_exists(const char *path);
+
+/* True when the native handle would be inherited by a child (no FD_CLOEXEC; HANDLE_FLAG_INHERIT).
+ */
+bool test_os_handle_inheritable(xipc_os_handle_t handle);
+
+/*
+ * POSIX: the lowest descriptor above 2 of this process that is not
+ * close-on-exec, or -1 when there is none. Windows: -1 (handles cannot be
+ * listed; test_os_handle_inheritable() checks single handles).
+ */
+int test_os_first_inheritable_fd(void);
+
+/*
+ * A local-channel server made of plain system calls at native name `native`
+ * (xipc_name_native(XIPC_KIND_LOCAL, ...)): POSIX socket() + bind() +
+ * listen(), SOCK_STREAM or SOCK_SEQPACKET (the directory must exist);
+ * Windows CreateNamedPipeW(), PIPE_TYPE_BYTE or PIPE_TYPE_MESSAGE, unlimited
+ * instances, owned by the current user. NULL on failure (the reason is printed).
+ */
+typedef struct test_os_plain_server test_os_plain_server_t;
+test_os_plain_server_t *test_os_plain_server_start(const char *native, bool messages);
+/*
+ * Accept one client, read one line (bytes: up to and including '\n') or one
+ * message into got (NUL-terminated), send `reply`, disconnect the client.
+ * Returns the length read, or -1 (the reason is printed).
+ */
+int test_os_plain_server_serve(test_os_plain_server_t *server, char *got, size_t cap,
+                               const char *reply);
+/* Close the server; POSIX also removes its socket file. */
+void test_os_plain_server_close(test_os_plain_server_t *server);
+
+/*
+ * A client made of plain system calls: connect to `native`, send `text`,
+ * read one reply line or message into reply (NUL-terminated), disconnect.
+ * Returns the reply's length, or -1 (the reason is printed).
+ */
+int test_os_plain_client(const char *native, bool messages, const char *text, char *reply,
+                         size_t cap);
+
+/*
+ * Send one message to the mailslot of native name `native` with plain system
+ * calls: POSIX sendto() on its socket path, Windows CreateFileW + WriteFile.
+ */
+bool test_os_plain_mailslot_send(const char *native, const void *buf, size_t len);
+
+/*
+ * A message-mode client made of plain system calls: connect to `native`,
+ * send one message of sizes[i] bytes (test_fill_pattern seed i) for each i,
+ * then wait until the server closes. Returns 0, or -1 (the reason is printed).
+ */
+int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t count);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int bench_os_pipe(xipc_os_handle_t *read_end, xipc_os_handle_t *write_end) {
@@ -46,4 +47,17 @@ int bench_os_set_pipe_size(xipc_os_handle_t h, size_t size) {
   (void)size;
   return -1;
 #endif
+}
+
+int bench_os_socketpair(bool messages, xipc_os_handle_t *mine, xipc_os_handle_t *theirs) {
+  int fds[2];
+  if (socketpair(AF_UNIX, (messages ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, fds) != 0)
+    return -1;
+  *mine = fds[0];
+  *theirs = fds[1];
+  return 0;
+}
+
+bool bench_os_has_unix_sockets(void) {
+  return true;
 }

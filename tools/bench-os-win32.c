@@ -39,3 +39,14 @@ int bench_os_set_pipe_size(xipc_os_handle_t h, size_t size) {
   (void)size;
   return -1; /* an anonymous pipe's size is fixed at creation */
 }
+
+int bench_os_socketpair(bool messages, xipc_os_handle_t *mine, xipc_os_handle_t *theirs) {
+  (void)messages;
+  (void)mine;
+  (void)theirs;
+  return -1;
+}
+
+bool bench_os_has_unix_sockets(void) {
+  return false; /* AF_UNIX exists on Windows 10, but not under Wine 8, and is not the baseline */
+}

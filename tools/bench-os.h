@@ -9,6 +9,8 @@
 
 #include <xipc.h>
 
+#include <stdbool.h>
+
 /* A plain pipe, blocking / synchronous, not inheritable; 0 or -1. */
 int bench_os_pipe(xipc_os_handle_t *read_end, xipc_os_handle_t *write_end);
 
@@ -18,5 +20,11 @@ int bench_os_write_all(xipc_os_handle_t h, const void *buf, size_t len);
 
 /* Set a plain pipe's capacity where the system can (Linux F_SETPIPE_SZ); 0 or -1. */
 int bench_os_set_pipe_size(xipc_os_handle_t h, size_t size);
+
+/* A connected pair of plain AF_UNIX sockets (stream or seqpacket); 0 or -1 (Windows: -1). */
+int bench_os_socketpair(bool messages, xipc_os_handle_t *mine, xipc_os_handle_t *theirs);
+
+/* Whether this system has plain Unix sockets to compare with. */
+bool bench_os_has_unix_sockets(void);
 
 #endif

@@ -46,7 +46,11 @@ XIPC_EXTERN int xipc_local_listen(xipc_listener_t **out, const char *name, xipc_
 
 /*
  * Accept one connection, waiting up to timeout_ms. *conn receives a stream
- * of the listener's mode. XIPC_EAGAIN / XIPC_ETIMEDOUT when nobody came.
+ * of the listener's mode, which keeps its mode and peer when handed to a
+ * child (xipc_stream_token). XIPC_EAGAIN / XIPC_ETIMEDOUT when nobody came.
+ * Clients that connect before the accept wait in a queue: the socket's
+ * backlog on POSIX; on Windows one pipe instance waits and further clients
+ * wait in xipc_local_connect (within its timeout) for the next one.
  */
 XIPC_EXTERN int xipc_listener_accept(xipc_listener_t *listener, xipc_stream_t **conn,
                                      int timeout_ms);
@@ -59,7 +63,9 @@ XIPC_EXTERN int xipc_listener_close(xipc_listener_t *listener);
  * timeout_ms while the listener is busy (a full backlog; every Windows pipe
  * instance taken). XIPC_ENOENT when no listener has the name,
  * XIPC_ECONNREFUSED when only a dead listener's socket is left, XIPC_EACCES
- * when the endpoint belongs to another user.
+ * when the endpoint belongs to another user, XIPC_EPROTO when `mode` is not
+ * the listener's (the listener may then accept a connection that is already
+ * over: the refused client was queued before it found out).
  */
 XIPC_EXTERN int xipc_local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t mode,
                                    int timeout_ms);
@@ -115,8 +121,10 @@ XIPC_EXTERN int xipc_mailslot_open(xipc_mailslot_t **out, const char *name);
  * waiting up to timeout_ms while the reader's queue is full (POSIX; Windows
  * never waits). XIPC_EMSGSIZE when len exceeds the reader's max_msg_size
  * (checked by xipc, since not every system enforces it); XIPC_EINVAL for an
- * empty message; XIPC_EPIPE when the reader is gone; XIPC_EBADF on the
- * reader's handle.
+ * empty message; XIPC_EPIPE when the reader is gone (POSIX; a Windows
+ * mailslot is an unreliable datagram service: a send to a reader that left
+ * after this writer opened may succeed and the message is dropped);
+ * XIPC_EBADF on the reader's handle.
  */
 XIPC_EXTERN int xipc_mailslot_send(xipc_mailslot_t *slot, const void *buf, size_t len,
                                    int timeout_ms);
@@ -131,7 +139,8 @@ XIPC_EXTERN int xipc_mailslot_recv(xipc_mailslot_t *slot, void *buf, size_t cap,
 
 /*
  * The size of the next message (0: none) and, where the system counts them,
- * the number waiting (*count = (size_t)-1 where it does not). Reader only.
+ * the number waiting (*count = (size_t)-1 where it does not). Reader only:
+ * XIPC_EBADF on a writer's handle.
  */
 XIPC_EXTERN int xipc_mailslot_info(xipc_mailslot_t *slot, size_t *next_size, size_t *count);
 

@@ -49,15 +49,13 @@ int xipc__posix_fifo_open_writer(const char *path, uint64_t deadline, int timeou
   }
 }
 
-/* The FIFO's path; with `create`, the runtime directory is made and checked first. */
+/* The FIFO's path, after the runtime directory is checked (and, with `create`, made). */
 static int fifo_path(const char *name, bool create, char *path, size_t cap) {
   char dir[PATH_MAX];
-  int rc;
-  if (create) {
-    rc = xipc__posix_runtime_dir_ensure(dir, sizeof dir);
-    if (rc < 0)
-      return rc;
-  }
+  int rc = create ? xipc__posix_runtime_dir_ensure(dir, sizeof dir)
+                  : xipc__posix_runtime_dir_verify(dir, sizeof dir);
+  if (rc < 0)
+    return rc;
   return xipc_name_native(XIPC_KIND_FIFO, name, path, cap);
 }
 

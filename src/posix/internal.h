@@ -27,11 +27,22 @@ int xipc__posix_set_nonblocking(int fd, bool on);
 int xipc__posix_set_cloexec(int fd, bool on);
 
 /*
+ * What every socket xipc makes or accepts gets beyond close-on-exec:
+ * SO_NOSIGPIPE where the system has it (BSD, macOS), so that no send raises
+ * SIGPIPE there either (Linux sends with MSG_NOSIGNAL instead).
+ */
+int xipc__posix_socket_setup(int fd);
+/* A close-on-exec AF_UNIX socket of `type`, set up as above. Returns 0 or an XIPC_E* code. */
+int xipc__posix_unix_socket(int type, bool nonblocking, int *fd);
+
+/*
  * The runtime directory, created with mode 0700 if missing and verified:
  * a real directory (not a symlink), owned by this user, with no access for
  * group or others; XIPC_EACCES otherwise. The path goes to buf.
  */
 int xipc__posix_runtime_dir_ensure(char *buf, size_t cap);
+/* The same check for users of an existing directory, which is never created (XIPC_ENOENT). */
+int xipc__posix_runtime_dir_verify(char *buf, size_t cap);
 
 /* The descriptor of a shared memory handle, which xipc_spawn hands to a child. */
 int xipc__posix_shm_fd(const xipc_shm_t *shm);

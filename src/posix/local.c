@@ -32,6 +32,11 @@
 #ifndef PATH_MAX
 #  define PATH_MAX 4096
 #endif
+#ifdef POLLRDHUP
+#  define XIPC_POLLRDHUP POLLRDHUP
+#else
+#  define XIPC_POLLRDHUP 0
+#endif
 #ifndef XIPC_HAVE_MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
 #endif
@@ -47,28 +52,6 @@ struct xipc_listener_s {
 
 static int socket_type(xipc_local_mode_t mode) {
   return mode == XIPC_LOCAL_MESSAGES ? SOCK_SEQPACKET : SOCK_STREAM;
-}
-
-/* A close-on-exec, non-blocking AF_UNIX socket of `type`. */
-static int unix_socket(int type, int *fd) {
-#ifdef SOCK_CLOEXEC
-  *fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (*fd < 0)
-    return xipc__os_fail(errno);
-#else
-  int rc;
-  *fd = socket(AF_UNIX, type, 0);
-  if (*fd < 0)
-    return xipc__os_fail(errno);
-  rc = xipc__posix_set_cloexec(*fd, true);
-  if (rc == 0)
-    rc = xipc__posix_set_nonblocking(*fd, true);
-  if (rc < 0) {
-    xipc__posix_close(*fd);
-    return rc;
-  }
-#endif
-  return 0;
 }
 
 static int socket_address(const char *path, struct sockaddr_un *addr) {
@@ -106,14 +89,14 @@ static int take_lock(const char *name, int *lock_fd) {
 static int clear_stale_socket(const char *path, int type) {
   struct sockaddr_un addr;
   struct stat st;
-  int probe, rc;
+  int probe = -1, rc;
   if (lstat(path, &st) != 0)
     return errno == ENOENT ? 0 : xipc__os_fail(errno);
   if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
     return xipc__fail(XIPC_EADDRINUSE);
   rc = socket_address(path, &addr);
   if (rc == 0)
-    rc = unix_socket(type, &probe);
+    rc = xipc__posix_unix_socket(type, true, &probe);
   if (rc < 0)
     return rc;
   rc = connect(probe, (struct sockaddr *)&addr, sizeof addr);
@@ -147,7 +130,7 @@ int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_
   if (rc >= 0)
     rc = socket_address(l->path, &addr);
   if (rc >= 0)
-    rc = unix_socket(socket_type(mode), &l->fd);
+    rc = xipc__posix_unix_socket(socket_type(mode), true, &l->fd);
   if (rc >= 0 && bind(l->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = xipc__os_fail(errno);
   if (rc >= 0) {
@@ -179,7 +162,7 @@ static xipc_stream_t *local_stream(int fd, bool messages) {
 
 int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
-  int fd;
+  int fd, rc;
   for (;;) {
     int left, ready;
 #ifdef SOCK_CLOEXEC
@@ -191,6 +174,10 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
       fd = -1;
     }
 #endif
+    if (fd >= 0 && xipc__posix_socket_setup(fd) < 0) {
+      xipc__posix_close(fd);
+      fd = -1;
+    }
     if (fd >= 0)
       break;
     /* A client that gave up between its connect and this accept is no error. */
@@ -204,12 +191,12 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
       return ready;
   }
   /* The connection is a plain blocking socket; the stream code keeps the timeouts. */
-  if (xipc__posix_set_nonblocking(fd, false) < 0 ||
-      (*conn = local_stream(fd, l->messages)) == NULL) {
+  rc = xipc__posix_set_nonblocking(fd, false);
+  if (rc == 0 && (*conn = local_stream(fd, l->messages)) == NULL)
+    rc = xipc__fail(XIPC_ENOMEM);
+  if (rc < 0)
     xipc__posix_close(fd);
-    return xipc__fail(XIPC_ENOMEM);
-  }
-  return 0;
+  return rc;
 }
 
 int xipc__listener_close(xipc_listener_t *l) {
@@ -228,11 +215,14 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
   uint64_t deadline = xipc__deadline(timeout_ms);
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   struct sockaddr_un addr;
-  int backoff_ms = 1, fd, rc = xipc_name_native(XIPC_KIND_LOCAL, name, path, sizeof path);
+  char dir[PATH_MAX];
+  int backoff_ms = 1, fd, rc = xipc__posix_runtime_dir_verify(dir, sizeof dir);
+  if (rc >= 0)
+    rc = xipc_name_native(XIPC_KIND_LOCAL, name, path, sizeof path);
   if (rc >= 0)
     rc = socket_address(path, &addr);
   if (rc >= 0)
-    rc = unix_socket(socket_type(mode), &fd);
+    rc = xipc__posix_unix_socket(socket_type(mode), true, &fd);
   if (rc < 0)
     return rc;
   while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
@@ -307,8 +297,22 @@ int xipc__stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int time
   for (;;) {
     ssize_t n = recv(stream->fd, buf, cap, MSG_TRUNC | dontwait | (peek ? MSG_PEEK : 0));
     int rc;
-    if (n == 0)
-      return xipc__fail(XIPC_EOF); /* messages are never empty: the peer closed */
+    if (n == 0) {
+      /*
+       * The end, or an empty record from a peer that is not xipc (xipc never
+       * sends one): only the end hangs up. Take an empty record away and wait on.
+       */
+      struct pollfd p;
+      char scrap;
+      p.fd = stream->fd;
+      p.events = POLLIN;
+      p.revents = 0;
+      if (poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | XIPC_POLLRDHUP)) != 0)
+        return xipc__fail(XIPC_EOF);
+      if (peek && recv(stream->fd, &scrap, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+        return xipc__os_fail(errno);
+      continue;
+    }
     if (n > 0) {
       *msg_size = (size_t)n;
       if ((size_t)n > cap)

@@ -40,11 +40,6 @@ struct xipc_mailslot_s {
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-static int dgram_socket(int *fd) {
-  *fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  return *fd < 0 ? xipc__os_fail(errno) : 0;
-}
-
 static int slot_address(const char *path, struct sockaddr_un *addr) {
   memset(addr, 0, sizeof *addr);
   addr->sun_family = AF_UNIX;
@@ -57,14 +52,14 @@ static int slot_address(const char *path, struct sockaddr_un *addr) {
 static int clear_stale(const char *path) {
   struct sockaddr_un addr;
   struct stat st;
-  int probe, rc;
+  int probe = -1, rc;
   if (lstat(path, &st) != 0)
     return errno == ENOENT ? 0 : xipc__os_fail(errno);
   if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
     return xipc__fail(XIPC_EEXIST);
   rc = slot_address(path, &addr);
   if (rc == 0)
-    rc = dgram_socket(&probe);
+    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &probe);
   if (rc < 0)
     return rc;
   rc = connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0 ? 0 : errno;
@@ -114,7 +109,7 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   if (rc >= 0)
     rc = slot_address(m->path, &addr);
   if (rc >= 0)
-    rc = dgram_socket(&m->fd);
+    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && bind(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = xipc__os_fail(errno);
   if (rc >= 0) {
@@ -176,17 +171,20 @@ static int read_info(const char *name, size_t *max) {
 int xipc__mailslot_open(xipc_mailslot_t **out, const char *name) {
   struct sockaddr_un addr;
   xipc_mailslot_t *m = calloc(1, sizeof *m);
+  char dir[PATH_MAX];
   int rc;
   if (m == NULL)
     return xipc__fail(XIPC_ENOMEM);
   m->fd = m->info_fd = -1;
-  rc = read_info(name, &m->max);
+  rc = xipc__posix_runtime_dir_verify(dir, sizeof dir);
+  if (rc >= 0)
+    rc = read_info(name, &m->max);
   if (rc >= 0)
     rc = xipc_name_native(XIPC_KIND_MAILSLOT, name, m->path, sizeof m->path);
   if (rc >= 0)
     rc = slot_address(m->path, &addr);
   if (rc >= 0)
-    rc = dgram_socket(&m->fd);
+    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && connect(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = errno == ECONNREFUSED ? xipc__fail(XIPC_ENOENT) : xipc__os_fail(errno);
   if (rc < 0) {
@@ -248,7 +246,13 @@ int xipc__mailslot_recv(xipc_mailslot_t *m, void *buf, size_t cap, int timeout_m
     /* Look at the length first unless the buffer takes the largest message. */
     ssize_t n = recv(m->fd, buf, cap, MSG_TRUNC | MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
     int rc;
-    if (n >= 0) {
+    if (n == 0) {
+      /* An empty datagram is not an xipc message (a foreign writer's): take it away, wait on. */
+      if (peek)
+        recv(m->fd, buf, 0, MSG_DONTWAIT);
+      continue;
+    }
+    if (n > 0) {
       *msg_size = (size_t)n;
       if ((size_t)n > cap)
         return xipc__fail(XIPC_EMSGSIZE); /* peeked: it stays first in line */

@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int xipc__posix_runtime_dir_ensure(char *buf, size_t cap) {
+static int runtime_dir(char *buf, size_t cap, bool create) {
   struct stat st;
   int n = xipc__posix_runtime_dir(buf, cap);
   if (n < 0)
     return n;
-  if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+  if (create && mkdir(buf, 0700) != 0 && errno != EEXIST)
     return xipc__os_fail(errno);
   /* lstat: a symlink in place of the directory could point anywhere. */
   if (lstat(buf, &st) != 0)
@@ -23,4 +23,12 @@ int xipc__posix_runtime_dir_ensure(char *buf, size_t cap) {
   if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
     return xipc__fail(XIPC_EACCES);
   return n;
+}
+
+int xipc__posix_runtime_dir_ensure(char *buf, size_t cap) {
+  return runtime_dir(buf, cap, true);
+}
+
+int xipc__posix_runtime_dir_verify(char *buf, size_t cap) {
+  return runtime_dir(buf, cap, false);
 }

@@ -304,6 +304,22 @@ int xipc__stream_token(const xipc_stream_t *stream, char *buf, size_t cap) {
   return n > 0 && (size_t)n < cap ? n : xipc__fail(XIPC_ENOBUFS);
 }
 
+/*
+ * A local connection handed over (to a child, by token or native handle)
+ * stays one: AF_UNIX gives it a peer, SOCK_SEQPACKET makes it carry messages.
+ */
+static void adopt_socket_mode(xipc_stream_t *stream) {
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (getsockname(stream->fd, (struct sockaddr *)&addr, &len) == 0 && addr.ss_family == AF_UNIX) {
+    stream->local = true;
+    stream->messages = getsockopt(stream->fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 &&
+                       type == SOCK_SEQPACKET;
+  }
+}
+
 /* Adopt an open descriptor: close-on-exec again, kind from what it is. */
 static int adopt_fd(xipc_stream_t **out, int fd) {
   xipc__stream_kind_t kind = XIPC__STREAM_OTHER;
@@ -319,7 +335,11 @@ static int adopt_fd(xipc_stream_t **out, int fd) {
   if (rc < 0)
     return rc;
   *out = xipc__posix_stream_new(fd, kind);
-  return *out != NULL ? 0 : xipc__fail(XIPC_ENOMEM);
+  if (*out == NULL)
+    return xipc__fail(XIPC_ENOMEM);
+  if (kind == XIPC__STREAM_SOCKET)
+    adopt_socket_mode(*out);
+  return 0;
 }
 
 int xipc__stream_from_token(xipc_stream_t **out, const char *token) {

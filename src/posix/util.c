@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,41 @@ int xipc__posix_set_cloexec(int fd, bool on) {
     return xipc__os_fail(errno);
   flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
   return fcntl(fd, F_SETFD, flags) == 0 ? 0 : xipc__os_fail(errno);
+}
+
+int xipc__posix_socket_setup(int fd) {
+#ifdef SO_NOSIGPIPE
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on) != 0)
+    return xipc__os_fail(errno);
+#else
+  (void)fd;
+#endif
+  return 0;
+}
+
+int xipc__posix_unix_socket(int type, bool nonblocking, int *fd) {
+  int rc;
+#ifdef SOCK_CLOEXEC
+  *fd = socket(AF_UNIX, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+  if (*fd < 0)
+    return xipc__os_fail(errno);
+  rc = xipc__posix_socket_setup(*fd);
+#else
+  *fd = socket(AF_UNIX, type, 0);
+  if (*fd < 0)
+    return xipc__os_fail(errno);
+  rc = xipc__posix_set_cloexec(*fd, true);
+  if (rc == 0)
+    rc = xipc__posix_set_nonblocking(*fd, nonblocking);
+  if (rc == 0)
+    rc = xipc__posix_socket_setup(*fd);
+#endif
+  if (rc < 0) {
+    xipc__posix_close(*fd);
+    *fd = -1;
+  }
+  return rc;
 }
 
 void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *out) {

@@ -188,9 +188,9 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
                         int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   DWORD err = 0, flags = 0, read_mode = PIPE_READMODE_MESSAGE;
-  WCHAR *wname;
-  HANDLE h;
-  int rc = local_names(name, &wname, NULL);
+  WCHAR *wname, *lock_name;
+  HANDLE h, lock;
+  int rc = local_names(name, &wname, &lock_name);
   if (rc < 0)
     return rc;
   for (;;) {
@@ -200,6 +200,13 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
     err = h == INVALID_HANDLE_VALUE ? GetLastError() : 0;
     if (err != ERROR_PIPE_BUSY)
       break;
+    /* Busy instances of a listener that has closed (its accepted connections) are no listener. */
+    lock = OpenEventW(SYNCHRONIZE, FALSE, lock_name);
+    if (lock == NULL) {
+      err = ERROR_FILE_NOT_FOUND;
+      break;
+    }
+    CloseHandle(lock);
     /* Every instance is taken: wait for one within the timeout. */
     left = xipc__remaining_ms(deadline);
     if (left == 0)
@@ -207,6 +214,7 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
     WaitNamedPipeW(wname, left < 0 ? NMPWAIT_WAIT_FOREVER : (DWORD)left);
   }
   free(wname);
+  free(lock_name);
   if (h == INVALID_HANDLE_VALUE)
     return err == ERROR_PIPE_BUSY ? xipc__timeout_error(timeout_ms) : xipc__os_fail((int)err);
   /* The pipe namespace is shared by all users: only our own listener is trusted. */

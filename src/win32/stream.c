@@ -401,8 +401,13 @@ int xipc__stream_token(const xipc_stream_t *stream, char *buf, size_t cap) {
   int n;
   if (stream->pending_connect)
     return xipc__fail(XIPC_EINVAL); /* a FIFO creator's end still waiting for its peer */
-  n = snprintf(buf, cap, TOKEN_PREFIX "%llu:%c", (unsigned long long)(uintptr_t)stream->handle,
-               stream->event ? 'o' : 's');
+  /* o|s: overlapped or not; then a local connection's kind: l client or v server, m messages. */
+  n = snprintf(buf, cap, TOKEN_PREFIX "%llu:%c%s%s", (unsigned long long)(uintptr_t)stream->handle,
+               stream->event ? 'o' : 's',
+               !stream->local   ? ""
+               : stream->server ? "v"
+                                : "l",
+               stream->messages ? "m" : "");
   return n > 0 && (size_t)n < cap ? n : xipc__fail(XIPC_ENOBUFS);
 }
 
@@ -420,12 +425,22 @@ static int adopt_handle(xipc_stream_t **out, HANDLE h, bool overlapped) {
 int xipc__stream_from_token(xipc_stream_t **out, const char *token) {
   size_t plen = strlen(TOKEN_PREFIX);
   unsigned long long value;
-  char mode, extra;
-  if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
-      sscanf(token + plen, "%llu:%c%c", &value, &mode, &extra) != 2 ||
-      (mode != 'o' && mode != 's') || token[plen] < '0' || token[plen] > '9')
+  char mode[4] = {0}, extra;
+  int fields, rc;
+  if (strncmp(token, TOKEN_PREFIX, plen) != 0 || token[plen] < '0' || token[plen] > '9')
     return xipc__fail(XIPC_EINVAL);
-  return adopt_handle(out, (HANDLE)(uintptr_t)value, mode == 'o');
+  fields = sscanf(token + plen, "%llu:%3[oslvm]%c", &value, mode, &extra);
+  if (fields != 2 || (mode[0] != 'o' && mode[0] != 's') ||
+      (strcmp(mode + 1, "") != 0 && strcmp(mode + 1, "l") != 0 && strcmp(mode + 1, "v") != 0 &&
+       strcmp(mode + 1, "lm") != 0 && strcmp(mode + 1, "vm") != 0))
+    return xipc__fail(XIPC_EINVAL);
+  rc = adopt_handle(out, (HANDLE)(uintptr_t)value, mode[0] == 'o');
+  if (rc == 0 && mode[1] != '\0') {
+    (*out)->local = true;
+    (*out)->server = mode[1] == 'v';
+    (*out)->messages = mode[2] == 'm';
+  }
+  return rc;
 }
 
 int xipc__stream_from_native(xipc_stream_t **out, xipc_os_handle_t handle, unsigned flags) {
