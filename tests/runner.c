@@ -193,6 +193,28 @@ const char *test_self_exe(void) {
   return self_exe;
 }
 
+void helpers_check_running_at(const char *file, int line, xipc_process_t *const *procs, int count) {
+  int i;
+  for (i = 0; i < count; i++) {
+    xipc_exit_t status;
+    if (xipc_process_wait(procs[i], 0, &status) == 0 && (status.code != 0 || status.signal != 0))
+      test_fail(file, line, "helper %d ended early: exit code %d, signal %d", i, status.code,
+                status.signal);
+  }
+}
+
+int helper_error(const char *helper, const char *what, int rc, int code) {
+  fprintf(stderr, "%s: %s: %s\n", helper, what, xipc_err_name(rc));
+  return code;
+}
+
+void test_prime_os_error(void) {
+  xipc_shm_t *shm;
+  char name[64];
+  ASSERT_ERR(xipc_shm_open(&shm, test_unique_name(name, sizeof name, "nothing"), 0), XIPC_ENOENT);
+  ASSERT_NE(xipc_last_os_error(), 0);
+}
+
 const char *test_unique_name(char *buf, size_t cap, const char *tag) {
   static unsigned counter;
   snprintf(buf, cap, "xt%d-%u-%s", xipc_self_pid(), ++counter, tag);

@@ -83,6 +83,21 @@ void test_skip(const char *fmt, ...);
 
 #define SKIP(...) test_skip(__VA_ARGS__)
 
+/*
+ * Leave an OS error behind (opening a segment that does not exist), so that
+ * a following argument error must reset xipc_last_os_error() to show it
+ * found the error itself.
+ */
+void test_prime_os_error(void);
+
+/* `expr` fails with `code`, found by xipc itself: no OS error behind it. */
+#define ASSERT_ARG_ERR(expr, code)      \
+  do {                                  \
+    test_prime_os_error();              \
+    ASSERT_ERR(expr, code);             \
+    ASSERT_EQ(xipc_last_os_error(), 0); \
+  } while (0)
+
 /* ---- Helpers: the runner itself, started as another process ---------- */
 
 /*
@@ -109,6 +124,15 @@ xipc_exit_t helper_finish_at(const char *file, int line, xipc_process_t *proc);
 /* Wait for the helper and require that it exited by itself with `code`. */
 #define helper_expect_exit(proc, code) helper_expect_exit_at(__FILE__, __LINE__, proc, code)
 void helper_expect_exit_at(const char *file, int line, xipc_process_t *proc, int code);
+
+/* Fail the test at once when one of the helpers has already ended with an error. */
+#define helpers_check_running(procs, count) \
+  helpers_check_running_at(__FILE__, __LINE__, procs, count)
+void helpers_check_running_at(const char *file, int line, xipc_process_t *const *procs, int count);
+
+/* In a helper: print "<helper>: <what>: <error name>" to stderr and return `code` (its exit code).
+ */
+int helper_error(const char *helper, const char *what, int rc, int code);
 
 /* ---- Names, paths, time ---------------------------------------------- */
 

@@ -35,26 +35,6 @@ static xipc_local_mode_t mode_of(const char *arg) {
 
 static const xipc_local_mode_t both_modes[2] = {XIPC_LOCAL_BYTES, XIPC_LOCAL_MESSAGES};
 
-/*
- * Leave an OS error behind (opening a segment that does not exist), so that
- * a following argument error must reset xipc_last_os_error() to show it
- * found the error itself.
- */
-static void prime_os_error(void) {
-  xipc_shm_t *shm;
-  char name[64];
-  ASSERT_ERR(xipc_shm_open(&shm, test_unique_name(name, sizeof name, "nothing"), 0), XIPC_ENOENT);
-  ASSERT_NE(xipc_last_os_error(), 0);
-}
-
-/* `expr` fails with `code`, found by xipc itself: no OS error behind it. */
-#define ASSERT_ARG_ERR(expr, code)      \
-  do {                                  \
-    prime_os_error();                   \
-    ASSERT_ERR(expr, code);             \
-    ASSERT_EQ(xipc_last_os_error(), 0); \
-  } while (0)
-
 static xipc_listener_t *listen_on(const char *name, xipc_local_mode_t mode) {
   xipc_listener_t *l = NULL;
   ASSERT_OK(xipc_local_listen(&l, name, mode));
@@ -134,22 +114,6 @@ static void remove_rundir(const char *dir, const char *name) {
   snprintf(path, sizeof path, "%s/local-lock.%s", dir, name);
   test_os_remove(path);
   test_os_remove(dir);
-}
-
-/* Fail at once when one of the helpers has already ended with an error. */
-static void check_helpers(xipc_process_t *const *procs, int count) {
-  int i;
-  for (i = 0; i < count; i++) {
-    xipc_exit_t status;
-    if (xipc_process_wait(procs[i], 0, &status) == 0 && (status.code != 0 || status.signal != 0))
-      test_fail(__FILE__, __LINE__, "helper %d ended early: exit code %d, signal %d", i,
-                status.code, status.signal);
-  }
-}
-
-static int helper_error(const char *helper, const char *what, int rc, int code) {
-  fprintf(stderr, "%s: %s: %s\n", helper, what, xipc_err_name(rc));
-  return code;
 }
 
 /* ---- Signals from a helper, through a pipe ---------------------------- */
@@ -779,7 +743,7 @@ static void many_clients(xipc_local_mode_t mode) {
     /* Wait in steps, so that a client that failed shows at once. */
     while ((rc = xipc_listener_accept(l, &conns[i].s, 200)) == XIPC_ETIMEDOUT &&
            test_now_ms() < deadline)
-      check_helpers(procs, LOAD_CLIENTS);
+      helpers_check_running(procs, LOAD_CLIENTS);
     ASSERT_OK(rc);
     conns[i].mode = mode;
     conns[i].error[0] = '\0';

@@ -24,26 +24,6 @@ static bool mailslot_is_socket(void) {
   return xipc_name_native(XIPC_KIND_MAILSLOT, "x", native, sizeof native) > 0 && native[0] == '/';
 }
 
-/*
- * Leave an OS error behind (opening a segment that does not exist), so that
- * a following argument error must reset xipc_last_os_error() to show it
- * found the error itself.
- */
-static void prime_os_error(void) {
-  xipc_shm_t *shm;
-  char name[64];
-  ASSERT_ERR(xipc_shm_open(&shm, test_unique_name(name, sizeof name, "nothing"), 0), XIPC_ENOENT);
-  ASSERT_NE(xipc_last_os_error(), 0);
-}
-
-/* `expr` fails with `code`, found by xipc itself: no OS error behind it. */
-#define ASSERT_ARG_ERR(expr, code)      \
-  do {                                  \
-    prime_os_error();                   \
-    ASSERT_ERR(expr, code);             \
-    ASSERT_EQ(xipc_last_os_error(), 0); \
-  } while (0)
-
 static xipc_mailslot_t *create_slot(const char *name, size_t max) {
   xipc_mailslot_t *slot = NULL;
   ASSERT_OK(xipc_mailslot_create(&slot, name, max));
@@ -82,22 +62,6 @@ static void remove_rundir(const char *dir, const char *name) {
   snprintf(path, sizeof path, "%s/mailslot-info.%s", dir, name);
   test_os_remove(path);
   test_os_remove(dir);
-}
-
-/* Fail at once when one of the helpers has already ended with an error. */
-static void check_helpers(xipc_process_t *const *procs, int count) {
-  int i;
-  for (i = 0; i < count; i++) {
-    xipc_exit_t status;
-    if (xipc_process_wait(procs[i], 0, &status) == 0 && (status.code != 0 || status.signal != 0))
-      test_fail(__FILE__, __LINE__, "helper %d ended early: exit code %d, signal %d", i,
-                status.code, status.signal);
-  }
-}
-
-static int helper_error(const char *helper, const char *what, int rc, int code) {
-  fprintf(stderr, "%s: %s: %s\n", helper, what, xipc_err_name(rc));
-  return code;
 }
 
 /* ---- Helpers --------------------------------------------------------- */
@@ -342,7 +306,7 @@ TEST_IMPL(mailslot, many_writers) {
     /* Wait in steps, so that a writer that failed shows at once. */
     while ((n = xipc_mailslot_recv(r, buf, sizeof buf, 200, NULL)) == XIPC_ETIMEDOUT &&
            test_now_ms() < deadline)
-      check_helpers(procs, LOAD_WRITERS);
+      helpers_check_running(procs, LOAD_WRITERS);
     if (n < 0)
       test_fail(__FILE__, __LINE__, "message %d of %d: %s", total, LOAD_WRITERS * LOAD_MESSAGES,
                 xipc_err_name(n));

@@ -39,22 +39,6 @@ static bool mutex_names_persist(void) {
   return xipc_name_native(XIPC_KIND_MUTEX, "x", native, sizeof native) > 0 && native[0] == '/';
 }
 
-/* Leave an OS error behind, so that an argument error must reset xipc_last_os_error(). */
-static void prime_os_error(void) {
-  xipc_shm_t *shm;
-  char name[64];
-  ASSERT_ERR(xipc_shm_open(&shm, test_unique_name(name, sizeof name, "nothing"), 0), XIPC_ENOENT);
-  ASSERT_NE(xipc_last_os_error(), 0);
-}
-
-/* `expr` fails with `code`, found by xipc itself: no OS error behind it. */
-#define ASSERT_ARG_ERR(expr, code)      \
-  do {                                  \
-    prime_os_error();                   \
-    ASSERT_ERR(expr, code);             \
-    ASSERT_EQ(xipc_last_os_error(), 0); \
-  } while (0)
-
 /* Create mutex `name`; skip the test where the system has no robust mutexes. */
 static xipc_mutex_t *create_mutex(const char *name) {
   xipc_mutex_t *mutex = NULL;
@@ -130,11 +114,6 @@ static uint32_t random_seed(void) {
 }
 
 /* ---- Helpers --------------------------------------------------------- */
-
-static int helper_error(const char *helper, const char *what, int rc, int code) {
-  fprintf(stderr, "%s: %s: %s\n", helper, what, xipc_err_name(rc));
-  return code;
-}
 
 /* Open mutex argv[0] and state segment argv[1]; 0 or an exit code. */
 static int helper_open(const char *helper, char **argv, xipc_mutex_t **mutex, xipc_shm_t **shm,

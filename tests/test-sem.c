@@ -16,26 +16,6 @@ static bool sem_names_persist(void) {
   return xipc_name_native(XIPC_KIND_SEM, "x", native, sizeof native) > 0 && native[0] == '/';
 }
 
-/*
- * Leave an OS error behind (opening a segment that does not exist), so that
- * a following argument error must reset xipc_last_os_error() to show it
- * found the error itself.
- */
-static void prime_os_error(void) {
-  xipc_shm_t *shm;
-  char name[64];
-  ASSERT_ERR(xipc_shm_open(&shm, test_unique_name(name, sizeof name, "nothing"), 0), XIPC_ENOENT);
-  ASSERT_NE(xipc_last_os_error(), 0);
-}
-
-/* `expr` fails with `code`, found by xipc itself: no OS error behind it. */
-#define ASSERT_ARG_ERR(expr, code)      \
-  do {                                  \
-    prime_os_error();                   \
-    ASSERT_ERR(expr, code);             \
-    ASSERT_EQ(xipc_last_os_error(), 0); \
-  } while (0)
-
 static xipc_sem_t *create_sem(const char *name, unsigned initial) {
   xipc_sem_t *sem = NULL;
   ASSERT_OK(xipc_sem_create(&sem, name, initial));
@@ -61,11 +41,6 @@ static int64_t elapsed_ms_since(uint64_t start_ns) {
 }
 
 /* ---- Helpers --------------------------------------------------------- */
-
-static int helper_error(const char *helper, const char *what, int rc, int code) {
-  fprintf(stderr, "%s: %s: %s\n", helper, what, xipc_err_name(rc));
-  return code;
-}
 
 /* Open semaphore argv[0], sleep argv[1] ms, post it once, close it. */
 HELPER_IMPL(sem_post_later) {

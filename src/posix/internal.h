@@ -35,6 +35,18 @@ int xipc__posix_socket_setup(int fd);
 /* A close-on-exec AF_UNIX socket of `type`, set up as above. Returns 0 or an XIPC_E* code. */
 int xipc__posix_unix_socket(int type, bool nonblocking, int *fd);
 
+struct sockaddr_un;
+/* The address of socket file `path`: XIPC_ENAMETOOLONG when it does not fit sun_path. */
+int xipc__posix_unix_address(const char *path, struct sockaddr_un *addr);
+
+/*
+ * Clear socket file `path` for bind(): 0 when nothing is there, or when it is
+ * our own socket whose owner died (a probe connection of `type` is refused;
+ * the file is removed). `in_use` (an XIPC_E* code) for a live socket, a
+ * socket of another user or anything that is not a socket.
+ */
+int xipc__posix_clear_stale_socket(const char *path, int type, int in_use);
+
 /*
  * The runtime directory, created with mode 0700 if missing and verified:
  * a real directory (not a symlink), owned by this user, with no access for

@@ -54,15 +54,6 @@ static int socket_type(xipc_local_mode_t mode) {
   return mode == XIPC_LOCAL_MESSAGES ? SOCK_SEQPACKET : SOCK_STREAM;
 }
 
-static int socket_address(const char *path, struct sockaddr_un *addr) {
-  memset(addr, 0, sizeof *addr);
-  addr->sun_family = AF_UNIX;
-  /* xipc_name_native() already refused paths that do not fit. */
-  return xipc__copy_string(addr->sun_path, sizeof addr->sun_path, path) < 0
-             ? xipc__fail(XIPC_ENAMETOOLONG)
-             : 0;
-}
-
 /* Take the name's lock file, or XIPC_EADDRINUSE when a live listener holds it. */
 static int take_lock(const char *name, int *lock_fd) {
   char lock_path[PATH_MAX];
@@ -79,34 +70,6 @@ static int take_lock(const char *name, int *lock_fd) {
     *lock_fd = -1;
   }
   return rc;
-}
-
-/*
- * Clear the path for bind(): nothing there, or our own socket whose server
- * is dead (connection refused). A live server or a foreign file stays, and
- * the name is in use.
- */
-static int clear_stale_socket(const char *path, int type) {
-  struct sockaddr_un addr;
-  struct stat st;
-  int probe = -1, rc;
-  if (lstat(path, &st) != 0)
-    return errno == ENOENT ? 0 : xipc__os_fail(errno);
-  if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-    return xipc__fail(XIPC_EADDRINUSE);
-  rc = socket_address(path, &addr);
-  if (rc == 0)
-    rc = xipc__posix_unix_socket(type, true, &probe);
-  if (rc < 0)
-    return rc;
-  rc = connect(probe, (struct sockaddr *)&addr, sizeof addr);
-  rc = rc == 0 || errno == EAGAIN || errno == EPROTOTYPE ? XIPC_EADDRINUSE : errno;
-  xipc__posix_close(probe);
-  if (rc == XIPC_EADDRINUSE)
-    return xipc__fail(XIPC_EADDRINUSE); /* somebody answers: never steal a live socket */
-  if (rc != ECONNREFUSED)
-    return xipc__os_fail(rc);
-  return unlink(path) == 0 || errno == ENOENT ? 0 : xipc__os_fail(errno);
 }
 
 int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_t mode) {
@@ -126,9 +89,9 @@ int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_
   if (rc >= 0)
     rc = take_lock(name, &l->lock_fd);
   if (rc >= 0)
-    rc = clear_stale_socket(l->path, socket_type(mode));
+    rc = xipc__posix_clear_stale_socket(l->path, socket_type(mode), XIPC_EADDRINUSE);
   if (rc >= 0)
-    rc = socket_address(l->path, &addr);
+    rc = xipc__posix_unix_address(l->path, &addr);
   if (rc >= 0)
     rc = xipc__posix_unix_socket(socket_type(mode), true, &l->fd);
   if (rc >= 0 && bind(l->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
@@ -220,7 +183,7 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
   if (rc >= 0)
     rc = xipc_name_native(XIPC_KIND_LOCAL, name, path, sizeof path);
   if (rc >= 0)
-    rc = socket_address(path, &addr);
+    rc = xipc__posix_unix_address(path, &addr);
   if (rc >= 0)
     rc = xipc__posix_unix_socket(socket_type(mode), true, &fd);
   if (rc < 0)

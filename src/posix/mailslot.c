@@ -40,37 +40,6 @@ struct xipc_mailslot_s {
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-static int slot_address(const char *path, struct sockaddr_un *addr) {
-  memset(addr, 0, sizeof *addr);
-  addr->sun_family = AF_UNIX;
-  return xipc__copy_string(addr->sun_path, sizeof addr->sun_path, path) < 0
-             ? xipc__fail(XIPC_ENAMETOOLONG)
-             : 0;
-}
-
-/* Nothing at the path, or our own socket nobody reads any more (refused). */
-static int clear_stale(const char *path) {
-  struct sockaddr_un addr;
-  struct stat st;
-  int probe = -1, rc;
-  if (lstat(path, &st) != 0)
-    return errno == ENOENT ? 0 : xipc__os_fail(errno);
-  if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-    return xipc__fail(XIPC_EEXIST);
-  rc = slot_address(path, &addr);
-  if (rc == 0)
-    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &probe);
-  if (rc < 0)
-    return rc;
-  rc = connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0 ? 0 : errno;
-  xipc__posix_close(probe);
-  if (rc == 0)
-    return xipc__fail(XIPC_EEXIST); /* a live reader that is not xipc's: never steal it */
-  if (rc != ECONNREFUSED)
-    return xipc__os_fail(rc);
-  return unlink(path) == 0 || errno == ENOENT ? 0 : xipc__os_fail(errno);
-}
-
 /* Write "max=<n>\n" into the info file, which writers read. */
 static int write_info(int fd, size_t max) {
   char text[32];
@@ -105,9 +74,9 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
       rc = errno == EWOULDBLOCK ? xipc__fail(XIPC_EEXIST) : xipc__os_fail(errno);
   }
   if (rc >= 0)
-    rc = clear_stale(m->path);
+    rc = xipc__posix_clear_stale_socket(m->path, SOCK_DGRAM, XIPC_EEXIST);
   if (rc >= 0)
-    rc = slot_address(m->path, &addr);
+    rc = xipc__posix_unix_address(m->path, &addr);
   if (rc >= 0)
     rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && bind(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
@@ -182,7 +151,7 @@ int xipc__mailslot_open(xipc_mailslot_t **out, const char *name) {
   if (rc >= 0)
     rc = xipc_name_native(XIPC_KIND_MAILSLOT, name, m->path, sizeof m->path);
   if (rc >= 0)
-    rc = slot_address(m->path, &addr);
+    rc = xipc__posix_unix_address(m->path, &addr);
   if (rc >= 0)
     rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && connect(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)

@@ -3,7 +3,10 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +68,37 @@ int xipc__posix_unix_socket(int type, bool nonblocking, int *fd) {
     *fd = -1;
   }
   return rc;
+}
+
+int xipc__posix_unix_address(const char *path, struct sockaddr_un *addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  return xipc__copy_string(addr->sun_path, sizeof addr->sun_path, path) < 0
+             ? xipc__fail(XIPC_ENAMETOOLONG)
+             : 0;
+}
+
+int xipc__posix_clear_stale_socket(const char *path, int type, int in_use) {
+  struct sockaddr_un addr;
+  struct stat st;
+  int probe = -1, rc;
+  if (lstat(path, &st) != 0)
+    return errno == ENOENT ? 0 : xipc__os_fail(errno);
+  if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+    return xipc__fail(in_use);
+  rc = xipc__posix_unix_address(path, &addr);
+  if (rc == 0)
+    rc = xipc__posix_unix_socket(type, true, &probe);
+  if (rc < 0)
+    return rc;
+  /* A probe connection: only a socket nobody listens on any more refuses it. */
+  rc = connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0 ? 0 : errno;
+  xipc__posix_close(probe);
+  if (rc == 0 || rc == EAGAIN || rc == EINPROGRESS || rc == EPROTOTYPE)
+    return xipc__fail(in_use); /* somebody answers: never steal a live socket */
+  if (rc != ECONNREFUSED)
+    return xipc__os_fail(rc);
+  return unlink(path) == 0 || errno == ENOENT ? 0 : xipc__os_fail(errno);
 }
 
 void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *out) {

@@ -28,6 +28,15 @@ int xipc__win32_to_wide(const char *utf8, WCHAR **out);
  */
 int xipc__win32_to_utf8(const WCHAR *wide, char *buf, size_t cap);
 
+/*
+ * The native name of object `name` of `kind` in UTF-16 (free()), and, when
+ * sidecar_name is not NULL, the name of a companion object of the same name
+ * under kind word `sidecar`: "Local\xipc.<sidecar>.<name>" (kind words have
+ * no dot, so no portable name reaches it). Returns 0 or an XIPC_E* code.
+ */
+int xipc__win32_wide_names(xipc_kind_t kind, const char *name, const char *sidecar,
+                           WCHAR **native_name, WCHAR **sidecar_name);
+
 /* xipc__os_fail(GetLastError()). */
 int xipc__win32_fail(void);
 

@@ -33,22 +33,6 @@ struct xipc_listener_s {
   bool messages;
 };
 
-static int local_names(const char *name, WCHAR **pipe_name, WCHAR **lock_name) {
-  char native[XIPC_NATIVE_NAME_MAX], lock[XIPC_NATIVE_NAME_MAX + 16];
-  int rc = xipc_name_native(XIPC_KIND_LOCAL, name, native, sizeof native);
-  if (rc < 0)
-    return rc;
-  /* "\\.\pipe\xipc.local.<name>" -> "Local\xipc.local-lock.<name>": kind words have no dot. */
-  rc = xipc__copy_string(lock, sizeof lock, "Local\\xipc.local-lock.");
-  if (rc < 0 || xipc__copy_string(lock + rc, sizeof lock - (size_t)rc,
-                                  native + sizeof "\\\\.\\pipe\\xipc.local." - 1) < 0)
-    return xipc__fail(XIPC_ENAMETOOLONG);
-  rc = xipc__win32_to_wide(native, pipe_name);
-  if (rc == 0 && lock_name != NULL && (rc = xipc__win32_to_wide(lock, lock_name)) < 0)
-    free(*pipe_name);
-  return rc;
-}
-
 /* A new instance of the listener's pipe with its ConnectNamedPipe() started. */
 static int new_instance(xipc_listener_t *l, bool first) {
   int rc = xipc__win32_create_pipe_server(l->name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, first,
@@ -107,7 +91,7 @@ int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_
   if (l == NULL)
     return xipc__fail(XIPC_ENOMEM);
   l->messages = mode == XIPC_LOCAL_MESSAGES;
-  rc = local_names(name, &l->name, &lock_name);
+  rc = xipc__win32_wide_names(XIPC_KIND_LOCAL, name, "local-lock", &l->name, &lock_name);
   if (rc == 0)
     rc = xipc__win32_owner_only_sa(&sa);
   if (rc == 0) {
@@ -190,7 +174,7 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
   DWORD err = 0, flags = 0, read_mode = PIPE_READMODE_MESSAGE;
   WCHAR *wname, *lock_name;
   HANDLE h, lock;
-  int rc = local_names(name, &wname, &lock_name);
+  int rc = xipc__win32_wide_names(XIPC_KIND_LOCAL, name, "local-lock", &wname, &lock_name);
   if (rc < 0)
     return rc;
   for (;;) {

@@ -36,22 +36,6 @@ struct xipc_mailslot_s {
   bool kept;
 };
 
-static int mailslot_names(const char *name, WCHAR **slot_name, WCHAR **info_name) {
-  char native[XIPC_NATIVE_NAME_MAX], info[XIPC_NATIVE_NAME_MAX + 16];
-  int rc = xipc_name_native(XIPC_KIND_MAILSLOT, name, native, sizeof native);
-  if (rc < 0)
-    return rc;
-  /* "\\.\mailslot\xipc.mailslot.<name>" -> "Local\xipc.mailslot-info.<name>". */
-  rc = xipc__copy_string(info, sizeof info, "Local\\xipc.mailslot-info.");
-  if (rc < 0 || xipc__copy_string(info + rc, sizeof info - (size_t)rc,
-                                  native + sizeof "\\\\.\\mailslot\\xipc.mailslot." - 1) < 0)
-    return xipc__fail(XIPC_ENAMETOOLONG);
-  rc = xipc__win32_to_wide(native, slot_name);
-  if (rc == 0 && (rc = xipc__win32_to_wide(info, info_name)) < 0)
-    free(*slot_name);
-  return rc;
-}
-
 static void free_slot(xipc_mailslot_t *m) {
   if (m->handle != NULL && m->handle != INVALID_HANDLE_VALUE)
     CloseHandle(m->handle);
@@ -72,7 +56,7 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
     return xipc__fail(XIPC_ENOMEM);
   m->reader = true;
   m->max = max_msg_size;
-  rc = mailslot_names(name, &slot_name, &info_name);
+  rc = xipc__win32_wide_names(XIPC_KIND_MAILSLOT, name, "mailslot-info", &slot_name, &info_name);
   if (rc < 0) {
     free(m);
     return rc;
@@ -125,7 +109,7 @@ int xipc__mailslot_open(xipc_mailslot_t **out, const char *name) {
   int rc;
   if (m == NULL)
     return xipc__fail(XIPC_ENOMEM);
-  rc = mailslot_names(name, &slot_name, &info_name);
+  rc = xipc__win32_wide_names(XIPC_KIND_MAILSLOT, name, "mailslot-info", &slot_name, &info_name);
   if (rc < 0) {
     free(m);
     return rc;

@@ -43,23 +43,6 @@ struct xipc_mutex_s {
   mutex_shared_t *shared; /* another process's writes are checked before use */
 };
 
-/* The wide name of the mutex or of its state section (kind word "mutex-state"). */
-static int wide_names(const char *name, WCHAR **mutex_name, WCHAR **state_name) {
-  char native[XIPC_NATIVE_NAME_MAX], state[XIPC_NATIVE_NAME_MAX + 16];
-  int rc = xipc_name_native(XIPC_KIND_MUTEX, name, native, sizeof native);
-  if (rc < 0)
-    return rc;
-  /* "Local\xipc.mutex.<name>" -> "Local\xipc.mutex-state.<name>": kind words have no dot. */
-  rc = xipc__copy_string(state, sizeof state, "Local\\xipc.mutex-state.");
-  if (rc < 0 || xipc__copy_string(state + rc, sizeof state - (size_t)rc,
-                                  native + sizeof "Local\\xipc.mutex." - 1) < 0)
-    return xipc__fail(XIPC_ENAMETOOLONG);
-  rc = xipc__win32_to_wide(native, mutex_name);
-  if (rc == 0 && (rc = xipc__win32_to_wide(state, state_name)) < 0)
-    free(*mutex_name);
-  return rc;
-}
-
 static void free_mutex(xipc_mutex_t *m) {
   if (m->shared != NULL)
     UnmapViewOfFile(m->shared);
@@ -94,7 +77,7 @@ int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
   int rc;
   if (m == NULL)
     return xipc__fail(XIPC_ENOMEM);
-  rc = wide_names(name, &mutex_name, &state_name);
+  rc = xipc__win32_wide_names(XIPC_KIND_MUTEX, name, "mutex-state", &mutex_name, &state_name);
   if (rc < 0) {
     free(m);
     return rc;
@@ -140,7 +123,7 @@ int xipc__mutex_open(xipc_mutex_t **out, const char *name) {
   int rc;
   if (m == NULL)
     return xipc__fail(XIPC_ENOMEM);
-  rc = wide_names(name, &mutex_name, &state_name);
+  rc = xipc__win32_wide_names(XIPC_KIND_MUTEX, name, "mutex-state", &mutex_name, &state_name);
   if (rc < 0) {
     free(m);
     return rc;
