@@ -30,6 +30,7 @@
 #include "xipc/shm.h"
 #include "xipc/sync.h"
 #include "xipc/local.h"
+#include "xipc/socket.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -233,4 +233,42 @@ int xipc__mailslot_info(xipc_mailslot_t *slot, size_t *next_size, size_t *count)
 size_t xipc__mailslot_max_msg_size(const xipc_mailslot_t *slot);
 int xipc__mailslot_close(xipc_mailslot_t *slot);
 
+/* ---- TCP and UDP (src/socket.c, backend net.c, tcp.c, udp.c) ---------------- */
+
+/*
+ * Backend: the addresses of `host` (a non-empty string) with `port`, at most
+ * `cap`: numeric hosts as they are; `passive` for binding. Returns the count
+ * (at least 1) or an error: XIPC_ENOENT for a name without addresses,
+ * XIPC_EAGAIN when the resolver failed for now.
+ */
+int xipc__net_resolve(const char *host, uint16_t port, bool passive, xipc_addr_t *addrs, int cap);
+
+/*
+ * Backend: TCP with one valid address each. A listener made here is an
+ * xipc_listener_t that xipc__listener_accept/close also serve; a connection
+ * is a byte stream with TCP_NODELAY on. addresses/set_nodelay/shutdown give
+ * XIPC_ENOTSUP for a stream that is not a TCP connection; listener_addr for
+ * a listener that is not TCP.
+ */
+int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog);
+int xipc__listener_addr(const xipc_listener_t *listener, xipc_addr_t *addr);
+int xipc__tcp_connect(xipc_stream_t **out, const xipc_addr_t *addr, int timeout_ms);
+int xipc__tcp_addresses(const xipc_stream_t *conn, xipc_addr_t *local, xipc_addr_t *peer);
+int xipc__tcp_set_nodelay(xipc_stream_t *conn, bool on);
+int xipc__stream_shutdown(xipc_stream_t *stream);
+
+/*
+ * Backend: UDP, with valid addresses (port > 0 for peers), len <=
+ * XIPC_UDP_MAX, cap > 0, `from` and `msg_size` non-NULL.
+ */
+int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr);
+int xipc__udp_addr(const xipc_udp_t *udp, xipc_addr_t *addr);
+int xipc__udp_connect(xipc_udp_t *udp, const xipc_addr_t *peer);
+int xipc__udp_send(xipc_udp_t *udp, const void *buf, size_t len, const xipc_addr_t *to,
+                   int timeout_ms);
+int xipc__udp_recv(xipc_udp_t *udp, void *buf, size_t cap, xipc_addr_t *from, int timeout_ms,
+                   size_t *msg_size);
+xipc_os_handle_t xipc__udp_native(const xipc_udp_t *udp);
+int xipc__udp_close(xipc_udp_t *udp);
+
 #endif

@@ -30,7 +30,7 @@ typedef struct settings {
 } settings_t;
 
 typedef enum variant { RAW, XIPC } variant_t;
-typedef enum transport { PIPE, LOCAL_BYTES, LOCAL_MESSAGES } transport_t;
+typedef enum transport { PIPE, LOCAL_BYTES, LOCAL_MESSAGES, TCP } transport_t;
 
 /* Set in a measuring process whose rows opted in with xipc_ignore_sigpipe(). */
 static int sigpipe_ignored;
@@ -83,29 +83,34 @@ static void close_link(link_t *link) {
 /* ---- The child ---------------------------------------------------------- */
 
 /*
- * xipc-bench --child <raw|xipc|xipc-ign> <pipe|local-bytes|local-messages> <in> <out>
+ * xipc-bench --child <raw|xipc|xipc-ign> <pipe|local-bytes|local-messages|tcp> <in> <out>
  *            <pingpong|sink> <count>
- * <in>/<out>: stream tokens; for an xipc local link, <in> is the channel name. <count>: round
- * trips (pingpong), or 64 KiB chunks to take before acknowledging (sink).
+ * <in>/<out>: stream tokens; for an xipc local link, <in> is the channel name, for an xipc TCP
+ * link the port on 127.0.0.1. <count>: round trips (pingpong), or 64 KiB chunks to take before
+ * acknowledging (sink).
  */
 static int run_child(char **argv) {
   static char buf[BULK_CHUNK];
   link_t link;
   int i, count = atoi(argv[6]);
-  bool local = strcmp(argv[2], "pipe") != 0, messages = strcmp(argv[2], "local-messages") == 0;
+  bool duplex = strcmp(argv[2], "pipe") != 0, messages = strcmp(argv[2], "local-messages") == 0;
+  bool tcp = strcmp(argv[2], "tcp") == 0;
   memset(&link, 0, sizeof link);
   link.in.variant = link.out.variant = strcmp(argv[1], "raw") == 0 ? RAW : XIPC;
   link.in.messages = link.out.messages = messages;
   if (strcmp(argv[1], "xipc-ign") == 0)
     xipc_ignore_sigpipe();
-  if (local && link.in.variant == XIPC) {
+  if (tcp && link.in.variant == XIPC) {
+    if (xipc_tcp_connect(&link.in.stream, "127.0.0.1", (uint16_t)atoi(argv[3]), 10000) < 0)
+      return 2;
+  } else if (duplex && link.in.variant == XIPC) {
     if (xipc_local_connect(&link.in.stream, argv[3],
                            messages ? XIPC_LOCAL_MESSAGES : XIPC_LOCAL_BYTES, 10000) < 0)
       return 2;
   } else if (xipc_stream_from_token(&link.in.stream, argv[3]) < 0) {
     return 2;
   }
-  if (local) {
+  if (duplex) {
     link.shared = true;
     link.out.stream = link.in.stream;
   } else if (xipc_stream_from_token(&link.out.stream, argv[4]) < 0) {
@@ -156,7 +161,26 @@ typedef struct row {
   double bulk[16];
 } row_t;
 
-static const char *const transport_names[] = {"pipe", "local-bytes", "local-messages"};
+static const char *const transport_names[] = {"pipe", "local-bytes", "local-messages", "tcp"};
+
+/*
+ * Plain-syscall TCP: a loopback connection (made with xipc, TCP_NODELAY on
+ * both ends like xipc's) whose ends are then used with read()/write() only.
+ */
+static int raw_tcp_pair(xipc_stream_t **mine, xipc_stream_t **theirs) {
+  xipc_listener_t *listener;
+  xipc_addr_t addr;
+  int rc = xipc_tcp_listen(&listener, NULL, 0, 0);
+  if (rc < 0)
+    return rc;
+  rc = xipc_listener_addr(listener, &addr);
+  if (rc == 0)
+    rc = xipc_tcp_connect(theirs, "127.0.0.1", addr.port, 10000);
+  if (rc == 0)
+    rc = xipc_listener_accept(listener, mine, 10000);
+  xipc_listener_close(listener);
+  return rc;
+}
 
 /* Start the child of `row` in `mode` and connect the link to it. */
 static int start_child(const char *exe, const row_t *row, const char *mode, int count,
@@ -179,6 +203,15 @@ static int start_child(const char *exe, const row_t *row, const char *mode, int 
       return -1;
     xipc_stream_token(child_in, in_arg, sizeof in_arg);
     xipc_stream_token(child_out, out_arg, sizeof out_arg);
+  } else if (row->transport == TCP && row->variant == XIPC) {
+    xipc_addr_t addr;
+    if (xipc_tcp_listen(&listener, NULL, 0, 0) < 0 || xipc_listener_addr(listener, &addr) < 0)
+      return -1;
+    snprintf(in_arg, sizeof in_arg, "%u", (unsigned)addr.port);
+  } else if (row->transport == TCP) {
+    if (raw_tcp_pair(&link->in.stream, &child_in) < 0)
+      return -1;
+    xipc_stream_token(child_in, in_arg, sizeof in_arg);
   } else if (row->variant == XIPC) {
     snprintf(in_arg, sizeof in_arg, "xipc-bench-%d", xipc_self_pid());
     if (xipc_local_listen(&listener, in_arg, messages ? XIPC_LOCAL_MESSAGES : XIPC_LOCAL_BYTES) < 0)
@@ -302,10 +335,15 @@ static row_t rows[] = {
     {"local bytes, xipc", LOCAL_BYTES, XIPC, 0, 0, {0}, {0}},
     {"unix seqpacket, plain syscalls", LOCAL_MESSAGES, RAW, 0, 0, {0}, {0}},
     {"local messages, xipc", LOCAL_MESSAGES, XIPC, 0, 0, {0}, {0}},
+    {"tcp loopback, plain syscalls", TCP, RAW, 0, 0, {0}, {0}},
+    {"tcp loopback, xipc", TCP, XIPC, 0, 0, {0}, {0}},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
-/* A row this system can run (no plain Unix sockets on Windows). */
+/*
+ * A row this system can run: Windows has no plain Unix sockets, and its TCP
+ * sockets cannot be handed to the child, which the plain TCP row needs.
+ */
 static bool row_available(const row_t *row) {
   return row->variant == XIPC || row->transport == PIPE || bench_os_has_unix_sockets();
 }

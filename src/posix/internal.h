@@ -10,6 +10,8 @@
 #include "../internal.h"
 
 #include <errno.h>
+#include <sys/types.h>
+#include <sys/un.h>
 
 /*
  * The runtime directory that holds xipc's FIFOs and sockets, without a
@@ -32,8 +34,8 @@ int xipc__posix_set_cloexec(int fd, bool on);
  * SIGPIPE there either (Linux sends with MSG_NOSIGNAL instead).
  */
 int xipc__posix_socket_setup(int fd);
-/* A close-on-exec AF_UNIX socket of `type`, set up as above. Returns 0 or an XIPC_E* code. */
-int xipc__posix_unix_socket(int type, bool nonblocking, int *fd);
+/* A close-on-exec socket of `family` and `type`, set up as above. Returns 0 or an XIPC_E* code. */
+int xipc__posix_socket(int family, int type, bool nonblocking, int *fd);
 
 struct sockaddr_un;
 /* The address of socket file `path`: XIPC_ENAMETOOLONG when it does not fit sun_path. */
@@ -81,6 +83,13 @@ int xipc__posix_sidecar_path(xipc_kind_t kind, const char *name, const char *sid
  */
 int xipc__posix_wait_fd(int fd, short events, int timeout_ms);
 
+/*
+ * Wait for `events` until `deadline` (xipc__deadline(timeout_ms)), across
+ * signals; polls once even when no time is left. Returns the revents (> 0),
+ * or an XIPC_E* code: the timeout error once the time is up, XIPC_EBADF.
+ */
+int xipc__posix_wait_until(int fd, short events, uint64_t deadline, int timeout_ms);
+
 /* ---- Streams ---------------------------------------------------------- */
 
 /* What a stream's descriptor is; it decides how reads wait and how writes avoid SIGPIPE. */
@@ -97,8 +106,41 @@ struct xipc_stream_s {
   bool nonblocking; /* O_NONBLOCK as last set or seen; I/O copes with either */
   bool local;       /* a local connection (AF_UNIX): has a peer */
   bool messages;    /* SOCK_SEQPACKET: whole messages only */
+  bool tcp;         /* a TCP connection */
   char *fifo_path;  /* FIFO writer end not open yet: opened by the first write */
 };
+
+/* ---- Listeners: local (local.c) and TCP (tcp.c) ----------------------- */
+
+struct xipc_listener_s {
+  int fd;
+  bool tcp;
+  /* Local listeners only: */
+  int lock_fd; /* the name's lock file, held while listening; -1 for TCP */
+  bool messages;
+  dev_t dev; /* the socket file this listener made, removed on close if still there */
+  ino_t ino;
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* A TCP connection's stream for connected socket `fd` (owned, also on failure): blocking,
+ * TCP_NODELAY. */
+int xipc__posix_tcp_stream(int fd, xipc_stream_t **out);
+
+/* xipc_addr_t <-> socket address (net.c). */
+struct sockaddr;
+struct sockaddr_storage;
+/*
+ * The socket address of `addr` for a socket of `family` (AF_INET, AF_INET6):
+ * an IPv4 address becomes IPv4-mapped IPv6 for an IPv6 socket (dual stack),
+ * an IPv6 one only fits an IPv4 socket when it is IPv4-mapped (XIPC_EINVAL
+ * otherwise). Returns the address length.
+ */
+int xipc__posix_sockaddr(const xipc_addr_t *addr, int family, struct sockaddr_storage *sa);
+/* The xipc address of a socket address (IPv4-mapped IPv6 comes back as IPv4). */
+void xipc__posix_addr_of(const struct sockaddr *sa, xipc_addr_t *addr);
+/* The socket family of an xipc address. */
+int xipc__posix_family(const xipc_addr_t *addr);
 
 /* A new stream for `fd` (which it then owns); reads the O_NONBLOCK state. NULL: no memory. */
 xipc_stream_t *xipc__posix_stream_new(int fd, xipc__stream_kind_t kind);

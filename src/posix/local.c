@@ -41,15 +41,6 @@
 #  define MSG_NOSIGNAL 0
 #endif
 
-struct xipc_listener_s {
-  int fd;
-  int lock_fd;
-  bool messages;
-  dev_t dev; /* the socket file this listener made, removed on close if still there */
-  ino_t ino;
-  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-};
-
 static int socket_type(xipc_local_mode_t mode) {
   return mode == XIPC_LOCAL_MESSAGES ? SOCK_SEQPACKET : SOCK_STREAM;
 }
@@ -93,7 +84,7 @@ int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_
   if (rc >= 0)
     rc = xipc__posix_unix_address(l->path, &addr);
   if (rc >= 0)
-    rc = xipc__posix_unix_socket(socket_type(mode), true, &l->fd);
+    rc = xipc__posix_socket(AF_UNIX, socket_type(mode), true, &l->fd);
   if (rc >= 0 && bind(l->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = xipc__os_fail(errno);
   if (rc >= 0) {
@@ -154,6 +145,8 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
       return ready;
   }
   /* The connection is a plain blocking socket; the stream code keeps the timeouts. */
+  if (l->tcp)
+    return xipc__posix_tcp_stream(fd, conn);
   rc = xipc__posix_set_nonblocking(fd, false);
   if (rc == 0 && (*conn = local_stream(fd, l->messages)) == NULL)
     rc = xipc__fail(XIPC_ENOMEM);
@@ -165,7 +158,7 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
 int xipc__listener_close(xipc_listener_t *l) {
   struct stat st;
   /* Remove the socket file only if it is still the one this listener made. */
-  if (lstat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+  if (!l->tcp && lstat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
     unlink(l->path);
   xipc__posix_close(l->fd);
   xipc__posix_close(l->lock_fd); /* releases the name */
@@ -185,7 +178,7 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
   if (rc >= 0)
     rc = xipc__posix_unix_address(path, &addr);
   if (rc >= 0)
-    rc = xipc__posix_unix_socket(socket_type(mode), true, &fd);
+    rc = xipc__posix_socket(AF_UNIX, socket_type(mode), true, &fd);
   if (rc < 0)
     return rc;
   while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
@@ -219,20 +212,6 @@ int xipc__local_connect(xipc_stream_t **out, const char *name, xipc_local_mode_t
   return rc < 0 ? rc : 0;
 }
 
-/* Wait for `events` until the deadline: 0 when ready, or the timeout / error code. */
-static int wait_until(int fd, short events, uint64_t deadline, int timeout_ms) {
-  for (;;) {
-    int left = xipc__remaining_ms(deadline);
-    int ready = left == 0 ? 0 : xipc__posix_wait_fd(fd, events, left);
-    if (ready < 0)
-      return ready;
-    if (ready > 0)
-      return 0;
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-  }
-}
-
 int xipc__stream_send_msg(xipc_stream_t *stream, const void *buf, size_t len, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   for (;;) {
@@ -245,7 +224,9 @@ int xipc__stream_send_msg(xipc_stream_t *stream, const void *buf, size_t len, in
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return xipc__os_fail(errno);
-    rc = wait_until(stream->fd, POLLOUT, deadline, timeout_ms);
+    if (xipc__remaining_ms(deadline) == 0)
+      return xipc__timeout_error(timeout_ms);
+    rc = xipc__posix_wait_until(stream->fd, POLLOUT, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }
@@ -291,7 +272,9 @@ int xipc__stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int time
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return xipc__os_fail(errno);
-    rc = wait_until(stream->fd, POLLIN, deadline, timeout_ms);
+    if (xipc__remaining_ms(deadline) == 0)
+      return xipc__timeout_error(timeout_ms);
+    rc = xipc__posix_wait_until(stream->fd, POLLIN, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }

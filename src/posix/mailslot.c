@@ -78,7 +78,7 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   if (rc >= 0)
     rc = xipc__posix_unix_address(m->path, &addr);
   if (rc >= 0)
-    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
+    rc = xipc__posix_socket(AF_UNIX, SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && bind(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = xipc__os_fail(errno);
   if (rc >= 0) {
@@ -153,7 +153,7 @@ int xipc__mailslot_open(xipc_mailslot_t **out, const char *name) {
   if (rc >= 0)
     rc = xipc__posix_unix_address(m->path, &addr);
   if (rc >= 0)
-    rc = xipc__posix_unix_socket(SOCK_DGRAM, false, &m->fd);
+    rc = xipc__posix_socket(AF_UNIX, SOCK_DGRAM, false, &m->fd);
   if (rc >= 0 && connect(m->fd, (struct sockaddr *)&addr, sizeof addr) != 0)
     rc = errno == ECONNREFUSED ? xipc__fail(XIPC_ENOENT) : xipc__os_fail(errno);
   if (rc < 0) {
@@ -170,17 +170,6 @@ static bool is_reader(const xipc_mailslot_t *m) {
 }
 
 /* Wait until the deadline for `events`: 0 when ready, else the timeout or error code. */
-static int wait_ready(int fd, short events, uint64_t deadline, int timeout_ms) {
-  for (;;) {
-    int left = xipc__remaining_ms(deadline);
-    int ready = left == 0 ? 0 : xipc__posix_wait_fd(fd, events, left);
-    if (ready != 0)
-      return ready < 0 ? ready : 0;
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-  }
-}
-
 int xipc__mailslot_send(xipc_mailslot_t *m, const void *buf, size_t len, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   if (is_reader(m))
@@ -198,8 +187,10 @@ int xipc__mailslot_send(xipc_mailslot_t *m, const void *buf, size_t len, int tim
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return xipc__os_fail(errno);
+    if (xipc__remaining_ms(deadline) == 0)
+      return xipc__timeout_error(timeout_ms);
     /* The reader's queue is full. */
-    rc = wait_ready(m->fd, POLLOUT, deadline, timeout_ms);
+    rc = xipc__posix_wait_until(m->fd, POLLOUT, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }
@@ -234,7 +225,9 @@ int xipc__mailslot_recv(xipc_mailslot_t *m, void *buf, size_t cap, int timeout_m
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return xipc__os_fail(errno);
-    rc = wait_ready(m->fd, POLLIN, deadline, timeout_ms);
+    if (xipc__remaining_ms(deadline) == 0)
+      return xipc__timeout_error(timeout_ms);
+    rc = xipc__posix_wait_until(m->fd, POLLIN, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }

@@ -70,6 +70,21 @@ int xipc__posix_wait_fd(int fd, short events, int timeout_ms) {
   return n == 0 ? 0 : pfd.revents;
 }
 
+int xipc__posix_wait_until(int fd, short events, uint64_t deadline, int timeout_ms) {
+  for (;;) {
+    int left = xipc__remaining_ms(deadline), ready = xipc__posix_wait_fd(fd, events, left);
+    if (ready < 0)
+      return ready;
+    if (ready & POLLNVAL)
+      return xipc__fail(XIPC_EBADF);
+    if (ready > 0)
+      return ready;
+    if (left == 0 || xipc__remaining_ms(deadline) == 0)
+      return xipc__timeout_error(timeout_ms);
+    /* interrupted by a signal: wait again for the time that is left */
+  }
+}
+
 #ifndef XIPC_HAVE_MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
 #endif
@@ -172,26 +187,6 @@ static bool would_block(int err) {
 }
 
 /*
- * Wait for `events` until the deadline. Returns the revents (> 0), or an
- * XIPC_E* code: the timeout error once the time is up, XIPC_EBADF.
- */
-static int wait_ready(const xipc_stream_t *stream, short events, uint64_t deadline,
-                      int timeout_ms) {
-  for (;;) {
-    int left = xipc__remaining_ms(deadline), ready = xipc__posix_wait_fd(stream->fd, events, left);
-    if (ready < 0)
-      return ready;
-    if (ready & POLLNVAL)
-      return xipc__fail(XIPC_EBADF);
-    if (ready > 0)
-      return ready;
-    if (left == 0 || xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    /* interrupted by a signal: wait again for the time that is left */
-  }
-}
-
-/*
  * A read of 0 bytes: the end of the stream, or (FIFO) no writer has come yet.
  * Only POLLHUP tells them apart, and only a FIFO needs asking.
  */
@@ -219,7 +214,7 @@ int xipc__stream_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms)
       else if (n < 0 && !would_block(errno))
         return xipc__os_fail(errno);
     }
-    ready = wait_ready(stream, POLLIN, deadline, timeout_ms);
+    ready = xipc__posix_wait_until(stream->fd, POLLIN, deadline, timeout_ms);
     if (ready < 0)
       return ready;
     if (!can_try) {
@@ -264,7 +259,7 @@ int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int time
       else if (n < 0 && !would_block(errno))
         return xipc__os_fail(errno);
     }
-    ready = wait_ready(stream, POLLOUT, deadline, timeout_ms);
+    ready = xipc__posix_wait_until(stream->fd, POLLOUT, deadline, timeout_ms);
     if (ready < 0)
       return ready;
     if (bounded) {

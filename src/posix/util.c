@@ -46,15 +46,15 @@ int xipc__posix_socket_setup(int fd) {
   return 0;
 }
 
-int xipc__posix_unix_socket(int type, bool nonblocking, int *fd) {
+int xipc__posix_socket(int family, int type, bool nonblocking, int *fd) {
   int rc;
 #ifdef SOCK_CLOEXEC
-  *fd = socket(AF_UNIX, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+  *fd = socket(family, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
   if (*fd < 0)
     return xipc__os_fail(errno);
   rc = xipc__posix_socket_setup(*fd);
 #else
-  *fd = socket(AF_UNIX, type, 0);
+  *fd = socket(family, type, 0);
   if (*fd < 0)
     return xipc__os_fail(errno);
   rc = xipc__posix_set_cloexec(*fd, true);
@@ -88,7 +88,7 @@ int xipc__posix_clear_stale_socket(const char *path, int type, int in_use) {
     return xipc__fail(in_use);
   rc = xipc__posix_unix_address(path, &addr);
   if (rc == 0)
-    rc = xipc__posix_unix_socket(type, true, &probe);
+    rc = xipc__posix_socket(AF_UNIX, type, true, &probe);
   if (rc < 0)
     return rc;
   /* A probe connection: only a socket nobody listens on any more refuses it. */

@@ -34,6 +34,7 @@ int xipc__translate_os_error(int os_code) {
   case WSAEWOULDBLOCK:
   case WSAEINPROGRESS:
   case WSAEALREADY:
+  case WSATRY_AGAIN: /* GetAddrInfoW: the resolver failed for now */
     return XIPC_EAGAIN;
   case ERROR_SEM_TIMEOUT:
   case WAIT_TIMEOUT:
@@ -54,7 +55,9 @@ int xipc__translate_os_error(int os_code) {
   case ERROR_BAD_NETPATH:
   case ERROR_BAD_NET_NAME:
   case ERROR_MOD_NOT_FOUND:
-  case ERROR_DIRECTORY: /* CreateProcessW with a working directory that is not one */
+  case ERROR_DIRECTORY:   /* CreateProcessW with a working directory that is not one */
+  case WSAHOST_NOT_FOUND: /* GetAddrInfoW: a name without addresses */
+  case WSANO_DATA:
     return XIPC_ENOENT;
   case ERROR_ACCESS_DENIED:
   case ERROR_WRITE_PROTECT:

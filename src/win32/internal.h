@@ -66,8 +66,9 @@ HANDLE xipc__win32_shm_handle(const xipc_shm_t *shm);
 /* ---- Streams ---------------------------------------------------------- */
 
 typedef enum xipc__stream_kind {
-  XIPC__STREAM_PIPE, /* a named or anonymous pipe handle */
-  XIPC__STREAM_OTHER /* anything else (console, file) */
+  XIPC__STREAM_PIPE,   /* a named or anonymous pipe handle */
+  XIPC__STREAM_SOCKET, /* a TCP connection: `handle` is its SOCKET (tcp.c does its I/O) */
+  XIPC__STREAM_OTHER   /* anything else (console, file) */
 } xipc__stream_kind_t;
 
 struct xipc_stream_s {
@@ -82,10 +83,66 @@ struct xipc_stream_s {
   bool local; /* a local connection: has a peer (server: this end is a pipe server) */
   bool server;
   bool messages; /* message mode: whole messages only */
+  bool tcp;      /* a TCP connection */
   char *msg_buf; /* message mode: a message received but too large for the caller, kept */
   DWORD msg_len;
   bool msg_kept;
 };
+
+/* ---- Listeners: local (local.c) and TCP (tcp.c) ----------------------- */
+
+struct xipc_listener_s {
+  bool tcp;
+  SOCKET sock; /* TCP: the listening socket */
+  /* Local listeners: */
+  WCHAR *name;
+  HANDLE pending; /* the instance waiting for a client */
+  HANDLE event;
+  HANDLE lock; /* Local\xipc.local-lock.<name>: held while the listener lives */
+  OVERLAPPED ov;
+  bool waiting; /* ConnectNamedPipe() in progress on `pending` */
+  bool messages;
+};
+
+/* ---- Sockets (net.c, tcp.c, udp.c) ------------------------------------- */
+
+/*
+ * Winsock for one socket (or one lookup): WSAStartup() counts references,
+ * so each socket takes one when made and gives it back when closed.
+ */
+int xipc__win32_net_start(void);
+void xipc__win32_net_stop(void);
+
+/* xipc__os_fail(WSAGetLastError()). */
+int xipc__win32_socket_fail(void);
+
+/*
+ * A socket of `family` (AF_INET, AF_INET6) and `type` that no child
+ * inherits, non-blocking (xipc waits with select()), with its Winsock
+ * reference taken. Close with xipc__win32_socket_close().
+ */
+int xipc__win32_socket(int family, int type, SOCKET *out);
+void xipc__win32_socket_close(SOCKET s);
+
+/*
+ * Wait until `s` is readable (or, `write`, writable; a failed connect counts
+ * as ready) or `deadline` passes. 0 when ready, else the timeout error.
+ */
+int xipc__win32_socket_wait(SOCKET s, bool write, uint64_t deadline, int timeout_ms);
+
+/* xipc_addr_t <-> socket address, as on POSIX (posix/internal.h). */
+int xipc__win32_sockaddr(const xipc_addr_t *addr, int family, struct sockaddr_storage *sa);
+void xipc__win32_addr_of(const struct sockaddr *sa, xipc_addr_t *addr);
+int xipc__win32_family(const xipc_addr_t *addr);
+
+/* A TCP connection's I/O and close (the stream functions dispatch here for XIPC__STREAM_SOCKET). */
+int xipc__win32_tcp_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms);
+int xipc__win32_tcp_write(xipc_stream_t *stream, const void *buf, int len, int timeout_ms);
+int xipc__win32_tcp_close(xipc_stream_t *stream);
+
+/* The TCP side of a listener (local.c dispatches here when l->tcp). */
+int xipc__win32_tcp_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_ms);
+void xipc__win32_tcp_listener_close(xipc_listener_t *l);
 
 /*
  * A new stream that owns `handle`; `overlapped` says how the handle was

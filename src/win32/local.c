@@ -23,16 +23,6 @@
 
 #define PIPE_BUFFER 65536
 
-struct xipc_listener_s {
-  WCHAR *name;
-  HANDLE pending; /* the instance waiting for a client */
-  HANDLE event;
-  HANDLE lock; /* Local\xipc.local-lock.<name>: held while the listener lives */
-  OVERLAPPED ov;
-  bool waiting; /* ConnectNamedPipe() in progress on `pending` */
-  bool messages;
-};
-
 /* A new instance of the listener's pipe with its ConnectNamedPipe() started. */
 static int new_instance(xipc_listener_t *l, bool first) {
   int rc = xipc__win32_create_pipe_server(l->name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, first,
@@ -127,9 +117,12 @@ static xipc_stream_t *local_stream(HANDLE h, bool messages, bool server) {
 }
 
 int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_ms) {
-  DWORD w = xipc__win32_wait_until(l->event, xipc__deadline(timeout_ms)), done;
+  DWORD w, done;
   HANDLE connected;
   int rc;
+  if (l->tcp)
+    return xipc__win32_tcp_accept(l, conn, timeout_ms);
+  w = xipc__win32_wait_until(l->event, xipc__deadline(timeout_ms));
   if (w == WAIT_TIMEOUT)
     return xipc__timeout_error(timeout_ms);
   if (w != WAIT_OBJECT_0)
@@ -164,7 +157,10 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
 }
 
 int xipc__listener_close(xipc_listener_t *l) {
-  free_listener(l);
+  if (l->tcp)
+    xipc__win32_tcp_listener_close(l);
+  else
+    free_listener(l);
   return 0;
 }
 

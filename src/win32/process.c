@@ -298,6 +298,8 @@ static int stdio_handle(const xipc_stdio_t *stdio, int i, HANDLE *out) {
   if (stdio->kind == XIPC_STDIO_STREAM) {
     if (stdio->stream->pending_connect)
       return xipc__fail(XIPC_EINVAL);
+    if (stdio->stream->kind == XIPC__STREAM_SOCKET)
+      return xipc__fail(XIPC_ENOTSUP); /* see the handle list below */
     if (!DuplicateHandle(GetCurrentProcess(), stdio->stream->handle, GetCurrentProcess(), out, 0,
                          TRUE, DUPLICATE_SAME_ACCESS)) {
       *out = NULL;
@@ -396,6 +398,9 @@ static int prepare_spawn(const xipc_spawn_options_t *opts, spawn_args_t *a) {
     /* A FIFO creator's end still waiting for its peer cannot be handed on (its token says so). */
     if (opts->inherit[k]->pending_connect)
       rc = xipc__fail(XIPC_EINVAL);
+    /* Nor a TCP connection: a socket is not handed on by inheritance (docs/sockets.md). */
+    if (opts->inherit[k]->kind == XIPC__STREAM_SOCKET)
+      rc = xipc__fail(XIPC_ENOTSUP);
     a->inherit[a->ninherit++] = opts->inherit[k]->handle;
   }
   for (k = 0; k < opts->inherit_shm_count && rc == 0; k++)

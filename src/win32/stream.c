@@ -265,6 +265,8 @@ int xipc__stream_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms)
   uint64_t deadline = xipc__deadline(timeout_ms);
   DWORD avail, done, err;
   int rc, left;
+  if (stream->kind == XIPC__STREAM_SOCKET)
+    return xipc__win32_tcp_read(stream, buf, len, timeout_ms);
   if (stream->pending_connect && (rc = finish_connect(stream, timeout_ms)) < 0)
     return rc;
   if (stream->event == NULL)
@@ -354,6 +356,8 @@ int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int time
   uint64_t deadline = xipc__deadline(timeout_ms);
   DWORD done, err, want = (DWORD)len < MAX_WRITE ? (DWORD)len : MAX_WRITE;
   int rc;
+  if (stream->kind == XIPC__STREAM_SOCKET)
+    return xipc__win32_tcp_write(stream, buf, len, timeout_ms);
   if (stream->pending_connect && (rc = finish_connect(stream, timeout_ms)) < 0)
     return rc;
   if (stream->event == NULL) {
@@ -378,6 +382,8 @@ bool xipc__stream_is_message(const xipc_stream_t *stream) {
 
 int xipc__stream_close(xipc_stream_t *stream) {
   int rc = 0;
+  if (stream->kind == XIPC__STREAM_SOCKET)
+    return xipc__win32_tcp_close(stream);
   free(stream->msg_buf);
   if (stream->connecting) {
     /* connect_ov is part of the stream: end the listening before it is freed. */
@@ -401,6 +407,12 @@ int xipc__stream_token(const xipc_stream_t *stream, char *buf, size_t cap) {
   int n;
   if (stream->pending_connect)
     return xipc__fail(XIPC_EINVAL); /* a FIFO creator's end still waiting for its peer */
+  /*
+   * A socket handle is not simply inherited (Winsock wants WSADuplicateSocket
+   * with the child's pid, and Wine passes no socket at all): docs/sockets.md.
+   */
+  if (stream->kind == XIPC__STREAM_SOCKET)
+    return xipc__fail(XIPC_ENOTSUP);
   /* o|s: overlapped or not; then a local connection's kind: l client or v server, m messages. */
   n = snprintf(buf, cap, TOKEN_PREFIX "%llu:%c%s%s", (unsigned long long)(uintptr_t)stream->handle,
                stream->event ? 'o' : 's',
