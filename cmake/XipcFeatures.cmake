@@ -53,10 +53,30 @@ if(NOT WIN32)
     list(APPEND XIPC_SYSTEM_LIBS rt)
     set(XIPC_SYSTEM_LIBS_FLAGS "${XIPC_SYSTEM_LIBS_FLAGS} -lrt")
   endif()
+  # Sleeping on a shared word (message queues): the Linux futex.
+  xipc_check_symbol(SYS_futex sys/syscall.h XIPC_HAVE_FUTEX)
+  # POSIX message queues (not on macOS), in librt before glibc 2.34.
+  check_symbol_exists(mq_open "mqueue.h" XIPC_MQ_OPEN_IN_LIBC)
+  if(XIPC_MQ_OPEN_IN_LIBC)
+    list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_POSIX_MQ)
+  else()
+    set(CMAKE_REQUIRED_LIBRARIES rt)
+    check_symbol_exists(mq_open "mqueue.h" XIPC_MQ_OPEN_IN_LIBRT)
+    unset(CMAKE_REQUIRED_LIBRARIES)
+    if(XIPC_MQ_OPEN_IN_LIBRT)
+      list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_POSIX_MQ)
+      if(NOT "rt" IN_LIST XIPC_SYSTEM_LIBS)
+        list(APPEND XIPC_SYSTEM_LIBS rt)
+        set(XIPC_SYSTEM_LIBS_FLAGS "${XIPC_SYSTEM_LIBS_FLAGS} -lrt")
+      endif()
+    endif()
+  endif()
   unset(CMAKE_REQUIRED_DEFINITIONS)
   if(CMAKE_SYSTEM_NAME MATCHES "Linux|Android")
-    # /proc/self/exe names the running program; shm and semaphore names may be 255 bytes.
-    list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_PROC_SELF_EXE XIPC_HAVE_LONG_SHM_NAMES)
+    # /proc/self/exe names the running program; /proc/<pid>/stat tells a zombie; shm and
+    # semaphore names may be 255 bytes.
+    list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_PROC_SELF_EXE XIPC_HAVE_PROC_PID_STAT
+         XIPC_HAVE_LONG_SHM_NAMES)
   endif()
 endif()
 

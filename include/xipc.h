@@ -31,6 +31,7 @@
 #include "xipc/sync.h"
 #include "xipc/local.h"
 #include "xipc/socket.h"
+#include "xipc/mq.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -271,4 +271,73 @@ int xipc__udp_recv(xipc_udp_t *udp, void *buf, size_t cap, xipc_addr_t *from, in
 xipc_os_handle_t xipc__udp_native(const xipc_udp_t *udp);
 int xipc__udp_close(xipc_udp_t *udp);
 
+/* ---- Shared-memory synchronisation words (backend shmsync.c) ---------------- */
+
+/*
+ * Sequentially consistent atomic operations on a 32-bit word in memory
+ * shared between processes (aligned; the same on 32- and 64-bit processes).
+ */
+uint32_t xipc__atomic_load(volatile uint32_t *word);
+void xipc__atomic_store(volatile uint32_t *word, uint32_t value);
+bool xipc__atomic_cas(volatile uint32_t *word, uint32_t expected, uint32_t desired);
+uint32_t xipc__atomic_add(volatile uint32_t *word, uint32_t delta); /* returns the old value */
+/* A full memory barrier, also for the compiler. */
+void xipc__memory_barrier(void);
+/* A pause for a spinning loop (the CPU's spin-wait hint). */
+void xipc__cpu_relax(void);
+/* Give the processor away once (sched_yield / SwitchToThread). */
+void xipc__yield(void);
+/* True while process `pid` exists (or may: an error other than "no such process"). */
+bool xipc__process_alive(uint32_t pid);
+
+/*
+ * Sleeping on a shared word until another process wakes it (futex-like):
+ * one waiter object per purpose of a named object, opened by every process
+ * that uses it (Windows: a named semaphore; Linux: nothing but the word).
+ * xipc__shm_wait returns 0 when woken (or when *word no longer equals
+ * `seen`, or spuriously: callers re-check their condition) and the timeout
+ * error once `deadline` passes. xipc__shm_wake changes *word and wakes one
+ * sleeper; call it only when someone sleeps (the caller counts them), so a
+ * wake costs nothing otherwise.
+ */
+typedef struct xipc__shm_waiter xipc__shm_waiter_t;
+int xipc__shm_waiter_open(xipc__shm_waiter_t **out, xipc_kind_t kind, const char *name,
+                          const char *purpose, bool create);
+void xipc__shm_waiter_close(xipc__shm_waiter_t *waiter);
+int xipc__shm_wait(xipc__shm_waiter_t *waiter, volatile uint32_t *word, uint32_t seen,
+                   uint64_t deadline, int timeout_ms);
+void xipc__shm_wake(xipc__shm_waiter_t *waiter, volatile uint32_t *word);
+
+/* ---- Message queues (src/mq.c, src/mqshm.c; backend mq.c for the native queue) ---- */
+
+typedef struct xipc__mqshm xipc__mqshm_t;
+typedef struct xipc__mqnative xipc__mqnative_t;
+
+/*
+ * The shm queue (src/mqshm.c), with valid names, attributes in range,
+ * prio < XIPC_MQ_PRIO_MAX, len <= max_msg_size, cap >= max_msg_size.
+ */
+int xipc__mqshm_create(xipc__mqshm_t **out, const char *name, const xipc_mq_attr_t *attr);
+int xipc__mqshm_open(xipc__mqshm_t **out, const char *name);
+int xipc__mqshm_send(xipc__mqshm_t *q, const void *buf, size_t len, unsigned prio, int timeout_ms);
+int xipc__mqshm_recv(xipc__mqshm_t *q, void *buf, size_t cap, unsigned *prio, int timeout_ms);
+int xipc__mqshm_attr(xipc__mqshm_t *q, xipc_mq_attr_t *attr, size_t *count);
+void xipc__mqshm_close(xipc__mqshm_t *q);
+int xipc__mqshm_unlink(const char *name);
+
+/* The native queue's functions (same contract as the shm ones above; unlink: XIPC_ENOENT). */
+typedef struct xipc__mqnative_ops {
+  int (*create)(xipc__mqnative_t **out, const char *name, const xipc_mq_attr_t *attr);
+  int (*open)(xipc__mqnative_t **out, const char *name);
+  int (*send)(xipc__mqnative_t *q, const void *buf, size_t len, unsigned prio, int timeout_ms);
+  int (*recv)(xipc__mqnative_t *q, void *buf, size_t cap, unsigned *prio, int timeout_ms);
+  int (*attr)(xipc__mqnative_t *q, xipc_mq_attr_t *attr, size_t *count);
+  void (*close)(xipc__mqnative_t *q);
+  int (*unlink)(const char *name);
+  int (*limits)(size_t *max_msgs, size_t *max_msg_size);
+} xipc__mqnative_ops_t;
+
+/* Backend: the native queue, or NULL where the system has no POSIX queues (XIPC_ENOTSUP). */
+const xipc__mqnative_ops_t *xipc__mqnative(void);
+
 #endif

@@ -18,9 +18,11 @@ static const char *parse_decimal(const char *s, unsigned long max, unsigned long
   unsigned long v = 0;
   const char *start = s;
   while (*s >= '0' && *s <= '9') {
-    v = v * 10 + (unsigned long)(*s - '0');
-    if (v > max || (s > start && *start == '0'))
+    unsigned long digit = (unsigned long)(*s - '0');
+    /* v * 10 + digit > max, asked without overflow: unsigned long has 32 bits on Windows. */
+    if (v > (max - digit) / 10 || (s > start && *start == '0'))
       return NULL;
+    v = v * 10 + digit;
     s++;
   }
   *out = v;

@@ -517,3 +517,218 @@ int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t 
   close(fd);
   return rc;
 }
+
+/* ---- TCP and UDP without xipc ------------------------------------------ */
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* The address of numeric host:port for a plain socket; false (and a message) when it is not one. */
+static bool plain_tcp_address(const char *host, uint16_t port, bool passive,
+                              struct addrinfo **out) {
+  struct addrinfo hints;
+  char service[8];
+  int rc;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  snprintf(service, sizeof service, "%u", (unsigned)port);
+  rc = getaddrinfo(host, service, &hints, out);
+  if (rc != 0)
+    fprintf(stderr, "plain tcp: getaddrinfo(%s): %s\n", host, gai_strerror(rc));
+  return rc == 0;
+}
+
+/* A plain TCP socket connected to host:port, or -1 (the reason is printed). */
+static int plain_tcp_connect(const char *host, uint16_t port) {
+  struct addrinfo *ai;
+  int fd;
+  if (!plain_tcp_address(host, port, false, &ai))
+    return -1;
+  fd = socket(ai->ai_family, SOCK_STREAM, 0);
+  if (fd >= 0)
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    fprintf(stderr, "plain tcp client %s port %u: errno %d\n", host, (unsigned)port, errno);
+    if (fd >= 0)
+      close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(ai);
+  return fd;
+}
+
+int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
+                             size_t cap) {
+  int fd = plain_tcp_connect(host, port), n;
+  if (fd < 0)
+    return -1;
+  n = plain_write_all(fd, text) ? plain_read_unit(fd, false, reply, cap) : -1;
+  close(fd);
+  return n;
+}
+
+int test_os_plain_tcp_reset(const char *host, uint16_t port) {
+  struct linger abortive;
+  char c;
+  ssize_t n;
+  int fd = plain_tcp_connect(host, port);
+  if (fd < 0)
+    return -1;
+  do
+    n = recv(fd, &c, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    fprintf(stderr, "plain tcp reset: recv: %zd, errno %d\n", n, errno);
+  abortive.l_onoff = 1;
+  abortive.l_linger = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive) != 0) {
+    fprintf(stderr, "plain tcp reset: SO_LINGER: errno %d\n", errno);
+    n = -1;
+  }
+  close(fd);
+  return n == 1 ? 0 : -1;
+}
+
+int test_os_plain_tcp_bind(const char *host, uint16_t port) {
+  struct addrinfo *ai;
+  int fd, on = 1, err = 0;
+  if (!plain_tcp_address(host, port, true, &ai))
+    return EINVAL;
+  fd = socket(ai->ai_family, SOCK_STREAM, 0);
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+      bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1) != 0)
+    err = errno;
+  if (fd >= 0)
+    close(fd);
+  freeaddrinfo(ai);
+  return err;
+}
+
+int test_os_plain_udp_send(const char *host, uint16_t port, size_t len) {
+  struct addrinfo hints, *ai;
+  unsigned char *msg = malloc(len > 0 ? len : 1);
+  char service[8];
+  ssize_t n = -1;
+  int fd = -1, rc;
+  ASSERT_NOT_NULL(msg);
+  test_fill_pattern(msg, len, 0, 0);
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  snprintf(service, sizeof service, "%u", (unsigned)port);
+  rc = getaddrinfo(host, service, &hints, &ai);
+  if (rc != 0) {
+    fprintf(stderr, "plain udp: getaddrinfo(%s): %s\n", host, gai_strerror(rc));
+    free(msg);
+    return -1;
+  }
+  fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+  if (fd >= 0)
+    n = sendto(fd, msg, len, 0, ai->ai_addr, ai->ai_addrlen);
+  if (n != (ssize_t)len)
+    fprintf(stderr, "plain udp: sendto of %zu bytes: errno %d\n", len, errno);
+  if (fd >= 0)
+    close(fd);
+  freeaddrinfo(ai);
+  free(msg);
+  return n == (ssize_t)len ? 0 : -1;
+}
+
+int test_os_tcp_nodelay(xipc_os_handle_t sock) {
+  int on = -1;
+  socklen_t len = sizeof on;
+  if (getsockopt((int)sock, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0)
+    test_fail(__FILE__, __LINE__, "getsockopt(TCP_NODELAY): errno %d", errno);
+  return on != 0 ? 1 : 0;
+}
+
+/* ---- Message queues without xipc (test-mq.c) ----------------------------- */
+
+#if defined(__linux__) || defined(__FreeBSD__)
+#  include <mqueue.h>
+
+int test_os_plain_mq_send(const char *native, const char *const *texts, const unsigned *prios,
+                          size_t count) {
+  mqd_t mqd = mq_open(native, O_WRONLY | O_CLOEXEC);
+  size_t i;
+  int rc = 0;
+  if (mqd == (mqd_t)-1) {
+    fprintf(stderr, "plain mq: mq_open(%s): errno %d\n", native, errno);
+    return -1;
+  }
+  for (i = 0; i < count && rc == 0; i++) {
+    if (mq_send(mqd, texts[i], strlen(texts[i]), prios[i]) != 0) {
+      fprintf(stderr, "plain mq: mq_send(%s): errno %d\n", texts[i], errno);
+      rc = -1;
+    }
+  }
+  mq_close(mqd);
+  return rc;
+}
+
+#else /* no POSIX queues (macOS, OpenBSD) */
+
+int test_os_plain_mq_send(const char *native, const char *const *texts, const unsigned *prios,
+                          size_t count) {
+  (void)native;
+  (void)texts;
+  (void)prios;
+  (void)count;
+  fprintf(stderr, "plain mq: no POSIX message queues on this system\n");
+  return -1;
+}
+
+#endif
+
+#if defined(__linux__)
+
+/* A number from a file of /proc/sys; false where there is none. */
+static bool proc_sys_number(const char *path, size_t *value) {
+  unsigned long long v;
+  FILE *f = fopen(path, "r");
+  bool ok;
+  if (f == NULL)
+    return false;
+  ok = fscanf(f, "%llu", &v) == 1;
+  fclose(f);
+  if (ok)
+    *value = (size_t)v;
+  return ok;
+}
+
+bool test_os_mq_sysctl_limits(size_t *max_msgs, size_t *max_msg_size) {
+  return proc_sys_number("/proc/sys/fs/mqueue/msg_max", max_msgs) &&
+         proc_sys_number("/proc/sys/fs/mqueue/msgsize_max", max_msg_size);
+}
+
+int test_os_mq_mode(const char *native) {
+  struct stat st;
+  mqd_t mqd = mq_open(native, O_RDONLY | O_CLOEXEC);
+  int mode = -1;
+  if (mqd == (mqd_t)-1)
+    test_fail(__FILE__, __LINE__, "mq_open(%s): errno %d", native, errno);
+  /* On Linux a queue descriptor is a file descriptor of the mqueue file system. */
+  if (fstat((int)mqd, &st) == 0)
+    mode = (int)(st.st_mode & 07777);
+  mq_close(mqd);
+  return mode;
+}
+
+#else /* no published limits, no queue descriptor to fstat() */
+
+bool test_os_mq_sysctl_limits(size_t *max_msgs, size_t *max_msg_size) {
+  (void)max_msgs;
+  (void)max_msg_size;
+  return false;
+}
+
+int test_os_mq_mode(const char *native) {
+  (void)native;
+  return -1;
+}
+
+#endif

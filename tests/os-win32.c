@@ -4,6 +4,7 @@
 #  define WIN32_LEAN_AND_MEAN
 #endif
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 #include <shellapi.h>
 #include <aclapi.h>
@@ -254,6 +255,9 @@ static const test_os_error_case_t error_cases[] = {
     {WSAEADDRNOTAVAIL, XIPC_EADDRNOTAVAIL, "WSAEADDRNOTAVAIL"},
     {WSAENETUNREACH, XIPC_ENETUNREACH, "WSAENETUNREACH"},
     {WSAEHOSTUNREACH, XIPC_EHOSTUNREACH, "WSAEHOSTUNREACH"},
+    {WSAHOST_NOT_FOUND, XIPC_ENOENT, "WSAHOST_NOT_FOUND"},
+    {WSANO_DATA, XIPC_ENOENT, "WSANO_DATA"},
+    {WSATRY_AGAIN, XIPC_EAGAIN, "WSATRY_AGAIN"},
     {ERROR_ABANDONED_WAIT_0, XIPC_EOWNERDEAD, "ERROR_ABANDONED_WAIT_0"},
     {ERROR_DISK_FULL, XIPC_ENOSPC, "ERROR_DISK_FULL"},
     {ERROR_IO_DEVICE, XIPC_EIO, "ERROR_IO_DEVICE"},
@@ -690,4 +694,201 @@ int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t 
   }
   CloseHandle(h);
   return rc;
+}
+
+/* ---- TCP and UDP without xipc ------------------------------------------ */
+
+/* Each plain call starts Winsock for itself, as a program without xipc does. */
+static bool plain_wsa_start(void) {
+  WSADATA data;
+  int rc = WSAStartup(MAKEWORD(2, 2), &data);
+  if (rc != 0)
+    fprintf(stderr, "plain tcp: WSAStartup: %d\n", rc);
+  return rc == 0;
+}
+
+/* The address of numeric host:port for a plain socket; false (and a message) when it is not one. */
+static bool plain_tcp_address(const char *host, uint16_t port, bool passive,
+                              struct addrinfo **out) {
+  struct addrinfo hints;
+  char service[8];
+  int rc;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  snprintf(service, sizeof service, "%u", (unsigned)port);
+  rc = getaddrinfo(host, service, &hints, out);
+  if (rc != 0)
+    fprintf(stderr, "plain tcp: getaddrinfo(%s): %d\n", host, rc);
+  return rc == 0;
+}
+
+/* A plain TCP socket connected to host:port, or INVALID_SOCKET (the reason is printed). */
+static SOCKET plain_tcp_connect(const char *host, uint16_t port) {
+  struct addrinfo *ai;
+  SOCKET s;
+  if (!plain_tcp_address(host, port, false, &ai))
+    return INVALID_SOCKET;
+  s = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET || connect(s, ai->ai_addr, (int)ai->ai_addrlen) != 0) {
+    fprintf(stderr, "plain tcp client %s port %u: %d\n", host, (unsigned)port, WSAGetLastError());
+    if (s != INVALID_SOCKET)
+      closesocket(s);
+    s = INVALID_SOCKET;
+  }
+  freeaddrinfo(ai);
+  return s;
+}
+
+int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
+                             size_t cap) {
+  size_t len = strlen(text), done = 0, got = 0;
+  SOCKET s;
+  int n = -1;
+  if (!plain_wsa_start())
+    return -1;
+  s = plain_tcp_connect(host, port);
+  if (s == INVALID_SOCKET) {
+    WSACleanup();
+    return -1;
+  }
+  while (done < len) {
+    int sent = send(s, text + done, (int)(len - done), 0);
+    if (sent == SOCKET_ERROR) {
+      fprintf(stderr, "plain tcp client: send: %d\n", WSAGetLastError());
+      break;
+    }
+    done += (size_t)sent;
+  }
+  /* One reply line, or what came before the end. */
+  while (done == len) {
+    int r = recv(s, reply + got, (int)(cap - 1 - got), 0);
+    if (r == SOCKET_ERROR) {
+      fprintf(stderr, "plain tcp client: recv: %d\n", WSAGetLastError());
+      break;
+    }
+    got += (size_t)r;
+    reply[got] = '\0';
+    if (r == 0 || got == cap - 1 || memchr(reply, '\n', got) != NULL) {
+      n = (int)got;
+      break;
+    }
+  }
+  closesocket(s);
+  WSACleanup();
+  return n;
+}
+
+int test_os_plain_tcp_reset(const char *host, uint16_t port) {
+  struct linger abortive;
+  SOCKET s;
+  char c;
+  int n = -1;
+  if (!plain_wsa_start())
+    return -1;
+  s = plain_tcp_connect(host, port);
+  if (s != INVALID_SOCKET) {
+    n = recv(s, &c, 1, 0);
+    if (n != 1)
+      fprintf(stderr, "plain tcp reset: recv: %d, error %d\n", n, WSAGetLastError());
+    abortive.l_onoff = 1;
+    abortive.l_linger = 0;
+    if (setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&abortive, sizeof abortive) != 0) {
+      fprintf(stderr, "plain tcp reset: SO_LINGER: %d\n", WSAGetLastError());
+      n = -1;
+    }
+    closesocket(s);
+  }
+  WSACleanup();
+  return n == 1 ? 0 : -1;
+}
+
+int test_os_plain_tcp_bind(const char *host, uint16_t port) {
+  struct addrinfo *ai;
+  SOCKET s;
+  BOOL on = TRUE;
+  int err = 0;
+  if (!plain_wsa_start())
+    return WSASYSNOTREADY;
+  if (!plain_tcp_address(host, port, true, &ai)) {
+    WSACleanup();
+    return WSAEINVAL;
+  }
+  s = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET ||
+      setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, sizeof on) != 0 ||
+      bind(s, ai->ai_addr, (int)ai->ai_addrlen) != 0 || listen(s, 1) != 0)
+    err = WSAGetLastError();
+  if (s != INVALID_SOCKET)
+    closesocket(s);
+  freeaddrinfo(ai);
+  WSACleanup();
+  return err;
+}
+
+int test_os_plain_udp_send(const char *host, uint16_t port, size_t len) {
+  struct addrinfo hints, *ai;
+  unsigned char *msg = malloc(len > 0 ? len : 1);
+  char service[8];
+  SOCKET s;
+  int n = SOCKET_ERROR, rc;
+  ASSERT_NOT_NULL(msg);
+  test_fill_pattern(msg, len, 0, 0);
+  if (!plain_wsa_start()) {
+    free(msg);
+    return -1;
+  }
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  snprintf(service, sizeof service, "%u", (unsigned)port);
+  rc = getaddrinfo(host, service, &hints, &ai);
+  if (rc == 0) {
+    s = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_UDP);
+    if (s != INVALID_SOCKET) {
+      n = sendto(s, (const char *)msg, (int)len, 0, ai->ai_addr, (int)ai->ai_addrlen);
+      if (n != (int)len)
+        fprintf(stderr, "plain udp: sendto of %zu bytes: %d\n", len, WSAGetLastError());
+      closesocket(s);
+    }
+    freeaddrinfo(ai);
+  } else {
+    fprintf(stderr, "plain udp: getaddrinfo(%s): %d\n", host, rc);
+  }
+  WSACleanup();
+  free(msg);
+  return n == (int)len ? 0 : -1;
+}
+
+int test_os_tcp_nodelay(xipc_os_handle_t sock) {
+  DWORD on = 0;
+  int len = (int)sizeof on;
+  if (getsockopt((SOCKET)sock, IPPROTO_TCP, TCP_NODELAY, (char *)&on, &len) != 0)
+    test_fail(__FILE__, __LINE__, "getsockopt(TCP_NODELAY): %d", WSAGetLastError());
+  return on != 0 ? 1 : 0;
+}
+
+/* ---- Message queues without xipc (test-mq.c): Windows has no POSIX queues --- */
+
+int test_os_plain_mq_send(const char *native, const char *const *texts, const unsigned *prios,
+                          size_t count) {
+  (void)native;
+  (void)texts;
+  (void)prios;
+  (void)count;
+  fprintf(stderr, "plain mq: Windows has no POSIX message queues\n");
+  return -1;
+}
+
+bool test_os_mq_sysctl_limits(size_t *max_msgs, size_t *max_msg_size) {
+  (void)max_msgs;
+  (void)max_msg_size;
+  return false;
+}
+
+int test_os_mq_mode(const char *native) {
+  (void)native;
+  return -1;
 }

@@ -64,7 +64,7 @@ static char self_exe[4096];
 
 /* ---- Failure reporting ----------------------------------------------- */
 
-void test_fail(const char *file, int line, const char *fmt, ...) {
+TEST_NORETURN void test_fail(const char *file, int line, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "FAIL: %s:%d: ", file, line);
   va_start(ap, fmt);
@@ -75,22 +75,25 @@ void test_fail(const char *file, int line, const char *fmt, ...) {
   exit(1);
 }
 
-void test_fail_int(const char *file, int line, const char *expr, intmax_t a, intmax_t b) {
+TEST_NORETURN void test_fail_int(const char *file, int line, const char *expr, intmax_t a,
+                                 intmax_t b) {
   test_fail(file, line, "%s\n      left: %jd\n     right: %jd", expr, a, b);
 }
 
-void test_fail_str(const char *file, int line, const char *expr, const char *a, const char *b) {
+TEST_NORETURN void test_fail_str(const char *file, int line, const char *expr, const char *a,
+                                 const char *b) {
   test_fail(file, line, "%s\n      left: \"%s\"\n     right: \"%s\"", expr, a ? a : "(null)",
             b ? b : "(null)");
 }
 
-void test_fail_err(const char *file, int line, const char *expr, int expected, int actual) {
+TEST_NORETURN void test_fail_err(const char *file, int line, const char *expr, int expected,
+                                 int actual) {
   test_fail(file, line, "%s\n  expected: %s\n       got: %s (%d: %s; OS error %d)", expr,
             expected == 0 ? "success" : xipc_err_name(expected), xipc_err_name(actual), actual,
             xipc_strerror(actual), xipc_last_os_error());
 }
 
-void test_skip(const char *fmt, ...) {
+TEST_NORETURN void test_skip(const char *fmt, ...) {
   va_list ap;
   printf("SKIP: ");
   va_start(ap, fmt);

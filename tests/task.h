@@ -28,12 +28,22 @@
 
 /* ---- Failure reporting (runner.c) ------------------------------------ */
 
-void test_fail(const char *file, int line, const char *fmt, ...);
-void test_fail_int(const char *file, int line, const char *expr, intmax_t a, intmax_t b);
-void test_fail_str(const char *file, int line, const char *expr, const char *a, const char *b);
-void test_fail_err(const char *file, int line, const char *expr, int expected, int actual);
+/* They do not return (the test process exits), which the compiler is told. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#  define TEST_NORETURN __declspec(noreturn)
+#else
+#  define TEST_NORETURN _Noreturn
+#endif
+
+TEST_NORETURN void test_fail(const char *file, int line, const char *fmt, ...);
+TEST_NORETURN void test_fail_int(const char *file, int line, const char *expr, intmax_t a,
+                                 intmax_t b);
+TEST_NORETURN void test_fail_str(const char *file, int line, const char *expr, const char *a,
+                                 const char *b);
+TEST_NORETURN void test_fail_err(const char *file, int line, const char *expr, int expected,
+                                 int actual);
 /* Print "SKIP: <reason>" and exit with TEST_SKIP_CODE. */
-void test_skip(const char *fmt, ...);
+TEST_NORETURN void test_skip(const char *fmt, ...);
 
 #define ASSERT_TRUE(expr)                                           \
   do {                                                              \
@@ -342,5 +352,60 @@ bool test_os_plain_mailslot_send(const char *native, const void *buf, size_t len
  * then wait until the server closes. Returns 0, or -1 (the reason is printed).
  */
 int test_os_plain_send_messages(const char *native, const size_t *sizes, size_t count);
+
+/* ---- TCP and UDP without xipc (interoperation tests) ---------------------- */
+
+/*
+ * A TCP client of plain socket calls (BSD sockets; Winsock, started and
+ * stopped here): connect to numeric `host`:`port`, send `text`, read one
+ * reply line into reply (NUL-terminated), close. Returns the reply's length,
+ * or -1 (the reason is printed).
+ */
+int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
+                             size_t cap);
+
+/*
+ * Connect to numeric `host`:`port` with plain socket calls, wait for one byte
+ * from the server, then close abortively (SO_LINGER on, 0 seconds), so the
+ * server's end is reset. Returns 0, or -1 (the reason is printed).
+ */
+int test_os_plain_tcp_reset(const char *host, uint16_t port);
+
+/*
+ * Bind a plain TCP socket with SO_REUSEADDR to numeric `host`:`port` and
+ * listen, then close it. Returns 0 when that worked, otherwise the OS error
+ * code of the failure (errno; WSAGetLastError()), for xipc_err_from_os().
+ */
+int test_os_plain_tcp_bind(const char *host, uint16_t port);
+
+/*
+ * Send one UDP datagram of `len` bytes (test_fill_pattern seed 0) from a plain
+ * socket to numeric `host`:`port`. Returns 0, or -1 (the reason is printed).
+ */
+int test_os_plain_udp_send(const char *host, uint16_t port, size_t len);
+
+/* TCP_NODELAY of a connected socket: 1 or 0 (fails the test when it cannot be read). */
+int test_os_tcp_nodelay(xipc_os_handle_t sock);
+
+/* ---- Message queues without xipc (test-mq.c) ------------------------------ */
+
+/*
+ * Send texts[i] (without its NUL) at priority prios[i], i < count, to the
+ * POSIX message queue of native name `native` (xipc_name_native(XIPC_KIND_MQ,
+ * ...)) with plain mq_open() + mq_send(). Returns 0, or -1 (the reason is
+ * printed; always -1 on Windows, which has no POSIX queues).
+ */
+int test_os_plain_mq_send(const char *native, const char *const *texts, const unsigned *prios,
+                          size_t count);
+
+/*
+ * The limits for POSIX queues of unprivileged processes as the system
+ * publishes them (Linux: /proc/sys/fs/mqueue/msg_max and msgsize_max);
+ * false where it publishes none.
+ */
+bool test_os_mq_sysctl_limits(size_t *max_msgs, size_t *max_msg_size);
+
+/* Permission bits of POSIX queue `native` (Linux: fstat() of its descriptor); -1 if unknown. */
+int test_os_mq_mode(const char *native);
 
 #endif

@@ -108,7 +108,7 @@ static void use_private_rundir(char *dir, size_t cap) {
 
 /* Remove the files a local channel may leave in the runtime directory, and the directory. */
 static void remove_rundir(const char *dir, const char *name) {
-  char path[XIPC_NATIVE_NAME_MAX + 64];
+  char path[1024]; /* a runtime directory path and a file name */
   snprintf(path, sizeof path, "%s/local.%s", dir, name);
   test_os_remove(path);
   snprintf(path, sizeof path, "%s/local-lock.%s", dir, name);

@@ -56,7 +56,7 @@ static void recv_text(xipc_mailslot_t *r, const char *text) {
 
 /* Remove the files a mailslot may leave in the runtime directory, and the directory. */
 static void remove_rundir(const char *dir, const char *name) {
-  char path[XIPC_NATIVE_NAME_MAX + 64];
+  char path[1024]; /* a runtime directory path and a file name */
   snprintf(path, sizeof path, "%s/mailslot.%s", dir, name);
   test_os_remove(path);
   snprintf(path, sizeof path, "%s/mailslot-info.%s", dir, name);

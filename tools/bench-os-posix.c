@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef XIPC_BENCH_HAVE_POSIX_MQ
+#  include <mqueue.h>
+#endif
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,3 +64,46 @@ int bench_os_socketpair(bool messages, xipc_os_handle_t *mine, xipc_os_handle_t 
 bool bench_os_has_unix_sockets(void) {
   return true;
 }
+
+/* Where the system has none, bench-os-nomq.c stands in. */
+#ifdef XIPC_BENCH_HAVE_POSIX_MQ
+bool bench_os_has_posix_mq(void) {
+  return true;
+}
+
+int bench_os_mq_open(const char *name, bool create, long max_msgs, long msg_size, long *handle) {
+  struct mq_attr attr;
+  mqd_t mqd;
+  attr.mq_flags = 0;
+  attr.mq_maxmsg = max_msgs;
+  attr.mq_msgsize = msg_size;
+  attr.mq_curmsgs = 0;
+  mqd = create ? mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr) : mq_open(name, O_RDWR);
+  if (mqd == (mqd_t)-1)
+    return -1;
+  *handle = (long)mqd;
+  return 0;
+}
+
+int bench_os_mq_send(long handle, const void *buf, size_t len) {
+  int rc;
+  do {
+    rc = mq_send((mqd_t)handle, buf, len, 0);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+long bench_os_mq_recv(long handle, void *buf, size_t cap) {
+  ssize_t n;
+  do {
+    n = mq_receive((mqd_t)handle, buf, cap, NULL);
+  } while (n < 0 && errno == EINTR);
+  return (long)n;
+}
+
+void bench_os_mq_close(long handle, const char *unlink_name) {
+  mq_close((mqd_t)handle);
+  if (unlink_name != NULL)
+    mq_unlink(unlink_name);
+}
+#endif

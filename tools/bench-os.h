@@ -27,4 +27,15 @@ int bench_os_socketpair(bool messages, xipc_os_handle_t *mine, xipc_os_handle_t 
 /* Whether this system has plain Unix sockets to compare with. */
 bool bench_os_has_unix_sockets(void);
 
+/*
+ * Plain POSIX message queues (mq_open/mq_send/mq_receive), the queue
+ * baseline: open `name` ("/..."), creating it when create; 0 or -1
+ * (Windows: -1). The handle is an mqd_t.
+ */
+bool bench_os_has_posix_mq(void);
+int bench_os_mq_open(const char *name, bool create, long max_msgs, long msg_size, long *handle);
+int bench_os_mq_send(long handle, const void *buf, size_t len);
+long bench_os_mq_recv(long handle, void *buf, size_t cap);
+void bench_os_mq_close(long handle, const char *unlink_name);
+
 #endif

@@ -13,6 +13,7 @@
  * drift of a shared machine hits all of them alike. Compare ratios, not
  * absolute numbers.
  */
+#include "bench-mq.h"
 #include "bench-os.h"
 
 #include <stdio.h>
@@ -26,6 +27,7 @@
 typedef struct settings {
   int pingpongs;
   size_t bulk_bytes;
+  int msgs; /* one-way messages per queue measurement */
   int rounds;
 } settings_t;
 
@@ -371,17 +373,31 @@ static int run_measure(const char *exe, char **argv) {
   return rtt > 0 && bulk > 0 ? 0 : 1;
 }
 
-/* Run one row in a fresh process (so that process-wide settings stay with their row). */
-static int measure_row(const char *exe, size_t i, const settings_t *s, uint64_t *rtt,
-                       double *bulk) {
-  char index[16], count[16], bytes[32], out[128];
-  const char *argv[6];
+int bench_child_output(const char *const *argv, char *out, size_t cap) {
   xipc_spawn_options_t opts;
   xipc_process_t *proc;
   xipc_stream_t *from;
   xipc_exit_t status;
   size_t got = 0;
   int n;
+  memset(&opts, 0, sizeof opts);
+  opts.argv = argv;
+  if (xipc_spawn_piped(&proc, &opts, NULL, &from) < 0)
+    return -1;
+  while (got < cap - 1 && (n = xipc_stream_read(from, out + got, cap - 1 - got, 600000)) > 0)
+    got += (size_t)n;
+  out[got] = '\0';
+  xipc_stream_close(from);
+  xipc_process_wait(proc, -1, &status);
+  xipc_process_close(proc);
+  return status.code == 0 && status.signal == 0 ? 0 : -1;
+}
+
+/* Run one row in a fresh process (so that process-wide settings stay with their row). */
+static int measure_row(const char *exe, size_t i, const settings_t *s, uint64_t *rtt,
+                       double *bulk) {
+  char index[16], count[16], bytes[32], out[128];
+  const char *argv[6];
   unsigned long long r;
   snprintf(index, sizeof index, "%u", (unsigned)i);
   snprintf(count, sizeof count, "%d", s->pingpongs);
@@ -392,18 +408,7 @@ static int measure_row(const char *exe, size_t i, const settings_t *s, uint64_t 
   argv[3] = count;
   argv[4] = bytes;
   argv[5] = NULL;
-  memset(&opts, 0, sizeof opts);
-  opts.argv = argv;
-  if (xipc_spawn_piped(&proc, &opts, NULL, &from) < 0)
-    return -1;
-  while (got < sizeof out - 1 &&
-         (n = xipc_stream_read(from, out + got, sizeof out - 1 - got, 600000)) > 0)
-    got += (size_t)n;
-  out[got] = '\0';
-  xipc_stream_close(from);
-  xipc_process_wait(proc, -1, &status);
-  xipc_process_close(proc);
-  if (status.code != 0 || sscanf(out, "%llu %lf", &r, bulk) != 2)
+  if (bench_child_output(argv, out, sizeof out) != 0 || sscanf(out, "%llu %lf", &r, bulk) != 2)
     return -1;
   *rtt = r;
   return 0;
@@ -439,21 +444,26 @@ static int run_all(const char *exe, const settings_t *s) {
 }
 
 int main(int argc, char **argv) {
-  settings_t s = {20000, 256 * MIB, 3};
+  settings_t s = {20000, 256 * MIB, 1000000, 3};
   char exe[4096];
   int i;
   if (argc == 8 && strcmp(argv[1], "--child") == 0)
     return run_child(argv + 1);
+  if (argc == 7 && strcmp(argv[1], "--queue-child") == 0)
+    return bench_mq_child(argv + 1);
   if (xipc_self_exe(exe, sizeof exe) < 0) {
     fprintf(stderr, "xipc-bench: cannot find its own executable\n");
     return 1;
   }
   if (argc == 5 && strcmp(argv[1], "--measure") == 0)
     return run_measure(exe, argv + 1);
+  if (argc == 5 && strcmp(argv[1], "--measure-queue") == 0)
+    return bench_mq_measure(exe, argv + 1);
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) {
       s.pingpongs = 2000;
       s.bulk_bytes = 32 * MIB;
+      s.msgs = 100000;
     } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
       s.rounds = atoi(argv[++i]);
       if (s.rounds < 1 || s.rounds > 15)
@@ -464,5 +474,7 @@ int main(int argc, char **argv) {
     }
   }
   printf("xipc-bench %s: two processes, this machine\n\n", xipc_version_string());
-  return run_all(exe, &s);
+  if (run_all(exe, &s) != 0)
+    return 1;
+  return bench_mq_run_all(exe, s.pingpongs, s.msgs, s.rounds);
 }

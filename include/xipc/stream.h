@@ -74,9 +74,11 @@ XIPC_EXTERN xipc_os_handle_t xipc_stream_native(const xipc_stream_t *stream);
  * xipc_spawn_options_t.inherit finds it: pass it on the child's command
  * line or in its environment and call xipc_stream_from_token() there.
  * "xipc-fd:<n>" on POSIX (the child has the same descriptor number),
- * "xipc-handle:<value>:<o|s>" on Windows (the same handle value; o for an
- * overlapped handle). Returns the length, XIPC_ENOBUFS, or XIPC_EINVAL.
- * A buffer of XIPC_TOKEN_MAX bytes is always enough.
+ * "xipc-handle:<value>:<o|s>..." on Windows (the same handle value; o for an
+ * overlapped handle; docs/pipes.md). Returns the length, XIPC_ENOBUFS,
+ * XIPC_EINVAL, or XIPC_ENOTSUP for a TCP connection on Windows, which is not
+ * handed on by inheritance (docs/sockets.md). A buffer of XIPC_TOKEN_MAX
+ * bytes is always enough.
  */
 XIPC_EXTERN int xipc_stream_token(const xipc_stream_t *stream, char *buf, size_t cap);
 

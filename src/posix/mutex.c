@@ -63,18 +63,74 @@ static int mutex_name(const char *name, char *buf, size_t cap) {
 
 #ifdef XIPC_HAVE_ROBUST_MUTEX
 
+/*
+ * One mapping per mutex in a process, shared by all its handles: the C
+ * library files a held robust mutex under its address (the robust list), so
+ * a mutex locked through one handle and unlocked through another must be at
+ * the same address, or 32-bit glibc spins for ever in the unlock.
+ */
+typedef struct mapping {
+  dev_t dev;
+  ino_t ino;
+  mutex_shared_t *addr;
+  unsigned handles;
+  struct mapping *next;
+} mapping_t;
+
+static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
+static mapping_t *mappings;
+
 static int map_mutex(int fd, xipc_mutex_t **out) {
-  void *addr = mmap(NULL, sizeof(mutex_shared_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (addr == MAP_FAILED)
+  struct stat st;
+  mapping_t *m;
+  int rc = 0;
+  if (fstat(fd, &st) != 0)
     return xipc__os_fail(errno);
   *out = malloc(sizeof **out);
-  if (*out == NULL) {
-    munmap(addr, sizeof(mutex_shared_t));
+  if (*out == NULL)
     return xipc__fail(XIPC_ENOMEM);
+  pthread_mutex_lock(&mappings_lock);
+  for (m = mappings; m != NULL && (m->dev != st.st_dev || m->ino != st.st_ino); m = m->next) {
   }
-  (*out)->shared = addr;
-  (*out)->fd = fd;
-  return 0;
+  if (m == NULL && (m = calloc(1, sizeof *m)) != NULL) {
+    void *addr = mmap(NULL, sizeof(mutex_shared_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (addr == MAP_FAILED) {
+      rc = xipc__os_fail(errno);
+      free(m);
+    } else {
+      m->dev = st.st_dev;
+      m->ino = st.st_ino;
+      m->addr = addr;
+      m->next = mappings;
+      mappings = m;
+    }
+  } else if (m == NULL) {
+    rc = xipc__fail(XIPC_ENOMEM);
+  }
+  if (rc == 0) {
+    m->handles++;
+    (*out)->shared = m->addr;
+    (*out)->fd = fd;
+  }
+  pthread_mutex_unlock(&mappings_lock);
+  if (rc < 0) {
+    free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+static void unmap_shared(mutex_shared_t *addr) {
+  mapping_t **link, *m;
+  pthread_mutex_lock(&mappings_lock);
+  for (link = &mappings; (m = *link) != NULL && m->addr != addr; link = &m->next) {
+  }
+  if (m != NULL && --m->handles == 0) {
+    *link = m->next;
+    munmap(m->addr, sizeof(mutex_shared_t));
+    free(m);
+  }
+  pthread_mutex_unlock(&mappings_lock);
 }
 
 /* A number unique to the calling thread within its process: the address of its own variable. */
@@ -94,7 +150,7 @@ static void set_holder(mutex_shared_t *shared, bool held) {
 }
 
 static void unmap_mutex(xipc_mutex_t *m) {
-  munmap(m->shared, sizeof(mutex_shared_t));
+  unmap_shared(m->shared);
   xipc__posix_close(m->fd);
   free(m);
 }

@@ -302,16 +302,21 @@ int xipc__stream_token(const xipc_stream_t *stream, char *buf, size_t cap) {
 /*
  * A local connection handed over (to a child, by token or native handle)
  * stays one: AF_UNIX gives it a peer, SOCK_SEQPACKET makes it carry messages.
+ * A TCP connection (an IPv4 or IPv6 stream socket) stays one too.
  */
 static void adopt_socket_mode(xipc_stream_t *stream) {
   struct sockaddr_storage addr;
   socklen_t len = sizeof addr;
   int type = 0;
   socklen_t type_len = sizeof type;
-  if (getsockname(stream->fd, (struct sockaddr *)&addr, &len) == 0 && addr.ss_family == AF_UNIX) {
+  if (getsockname(stream->fd, (struct sockaddr *)&addr, &len) != 0 ||
+      getsockopt(stream->fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0)
+    return;
+  if (addr.ss_family == AF_UNIX) {
     stream->local = true;
-    stream->messages = getsockopt(stream->fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 &&
-                       type == SOCK_SEQPACKET;
+    stream->messages = type == SOCK_SEQPACKET;
+  } else if ((addr.ss_family == AF_INET || addr.ss_family == AF_INET6) && type == SOCK_STREAM) {
+    stream->tcp = true;
   }
 }
 

@@ -27,6 +27,8 @@ struct xipc_udp_s {
   int fd;
   int family; /* AF_INET or AF_INET6 */
   bool connected;
+  struct sockaddr_storage bound; /* the address bind() gave, with the port it chose */
+  socklen_t bound_len;
 };
 
 int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
@@ -48,6 +50,9 @@ int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
   /* No SO_REUSEADDR: on a UDP socket it would let another socket share the port. */
   if (rc >= 0 && bind(u->fd, (struct sockaddr *)&sa, (socklen_t)len) != 0)
     rc = xipc__os_fail(errno);
+  u->bound_len = sizeof u->bound;
+  if (rc >= 0 && getsockname(u->fd, (struct sockaddr *)&u->bound, &u->bound_len) != 0)
+    rc = xipc__os_fail(errno);
   if (rc < 0) {
     xipc__posix_close(u->fd);
     free(u);
@@ -66,16 +71,30 @@ int xipc__udp_addr(const xipc_udp_t *u, xipc_addr_t *addr) {
   return 0;
 }
 
+/* The port of an IPv4 or IPv6 socket address, host byte order. */
+static uint16_t port_of(const struct sockaddr_storage *sa) {
+  if (sa->ss_family == AF_INET)
+    return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+  if (sa->ss_family == AF_INET6)
+    return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+  return 0;
+}
+
 int xipc__udp_connect(xipc_udp_t *u, const xipc_addr_t *peer) {
   struct sockaddr_storage sa;
   int len;
   if (peer == NULL) {
+    socklen_t now_len = sizeof sa;
     /* AF_UNSPEC dissolves the association; some systems report EAFNOSUPPORT while doing so. */
     memset(&sa, 0, sizeof sa);
     sa.ss_family = AF_UNSPEC;
     if (connect(u->fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EAFNOSUPPORT)
       return xipc__os_fail(errno);
     u->connected = false;
+    /* Linux also gives up a port that bind() chose (port 0): bind the same address again. */
+    if (getsockname(u->fd, (struct sockaddr *)&sa, &now_len) == 0 && port_of(&sa) == 0 &&
+        bind(u->fd, (struct sockaddr *)&u->bound, u->bound_len) != 0)
+      return xipc__os_fail(errno);
     return 0;
   }
   len = xipc__posix_sockaddr(peer, u->family, &sa);
