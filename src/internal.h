@@ -84,6 +84,10 @@ int xipc__timeout_error(int timeout_ms);
 
 /* ---- Names (src/name.c, backend name.c) ----------------------------- */
 
+/* FNV-1a, 64 bits, over len bytes, continuing from `hash` (start: XIPC__FNV_INIT). */
+#define XIPC__FNV_INIT UINT64_C(14695981039346656037)
+uint64_t xipc__fnv1a(uint64_t hash, const void *data, size_t len);
+
 /*
  * Backend: the naming scheme of this system (XIPC_SCHEME_LINUX, _BSD or
  * _WINDOWS), never XIPC_SCHEME_HOST.

@@ -116,12 +116,7 @@ static uint64_t total_size_for(uint32_t max_msgs, uint32_t slot_size) {
 
 /* FNV-1a over the fixed fields before `checksum`. */
 static uint64_t header_checksum(const mq_header_t *h) {
-  const unsigned char *p = (const unsigned char *)h;
-  uint64_t hash = 14695981039346656037u;
-  size_t i;
-  for (i = 0; i < offsetof(mq_header_t, checksum); i++)
-    hash = (hash ^ p[i]) * 1099511628211u;
-  return hash;
+  return xipc__fnv1a(XIPC__FNV_INIT, h, offsetof(mq_header_t, checksum));
 }
 
 static mq_slot_t *slot_at(const xipc__mqshm_t *q, uint32_t i) {

@@ -40,14 +40,17 @@ const char *xipc_kind_name(xipc_kind_t kind) {
   return kind_names[kind];
 }
 
+uint64_t xipc__fnv1a(uint64_t hash, const void *data, size_t len) {
+  const unsigned char *p = data;
+  size_t i;
+  for (i = 0; i < len; i++)
+    hash = (hash ^ p[i]) * UINT64_C(1099511628211);
+  return hash;
+}
+
 /* FNV-1a, 64 bits: the documented, stable hash of over-long names. */
 static uint64_t name_hash(const char *name) {
-  uint64_t h = UINT64_C(14695981039346656037);
-  for (; *name != '\0'; name++) {
-    h ^= (unsigned char)*name;
-    h *= UINT64_C(1099511628211);
-  }
-  return h;
+  return xipc__fnv1a(XIPC__FNV_INIT, name, strlen(name));
 }
 
 /* snprintf into buf, mapping truncation to XIPC_ENOBUFS. */
