@@ -454,7 +454,7 @@ static int attach(xipc__mqshm_t *q, const char *name, bool create) {
 int xipc__mqshm_create(xipc__mqshm_t **out, const char *name, const xipc_mq_attr_t *attr) {
   char native[XIPC_NATIVE_NAME_MAX];
   xipc__mqshm_t *q;
-  mq_header_t *h;
+  mq_header_t *h, fixed;
   uint32_t i, slot_size = slot_size_for((uint32_t)attr->max_msg_size);
   uint64_t total = total_size_for((uint32_t)attr->max_msgs, slot_size);
   int rc;
@@ -494,10 +494,14 @@ int xipc__mqshm_create(xipc__mqshm_t **out, const char *name, const xipc_mq_attr
     slot_at(q, i)->next = i + 1 < q->max_msgs ? i + 1 : NONE;
   for (i = 0; i < XIPC_MQ_PRIO_MAX; i++)
     h->head[i] = h->tail[i] = NONE;
-  /* The checksum covers `magic` as it will be: published last, with a barrier before it. */
-  h->magic = MQ_MAGIC;
-  h->checksum = header_checksum(h);
-  h->magic = 0;
+  /*
+   * The checksum covers `magic` as it will be, computed on a copy: the magic
+   * in the segment appears only last, behind a barrier, as the sign that the
+   * header is complete (an opener may be looking already).
+   */
+  memcpy(&fixed, h, offsetof(mq_header_t, checksum));
+  fixed.magic = MQ_MAGIC;
+  h->checksum = header_checksum(&fixed);
   xipc__memory_barrier();
   xipc__atomic_store(&h->magic, MQ_MAGIC);
   *out = q;

@@ -144,6 +144,35 @@ void helpers_check_running_at(const char *file, int line, xipc_process_t *const 
  */
 int helper_error(const char *helper, const char *what, int rc, int code);
 
+/* ---- Connections: units and the load test (load.c) ------------------ */
+
+/* One unit on a connection: a whole message (`messages`), or len bytes of a byte stream. */
+int test_unit_send(xipc_stream_t *s, bool messages, const void *buf, size_t len);
+/* Receive one unit of exactly len bytes (a message of another size: XIPC_EPROTO). */
+int test_unit_recv(xipc_stream_t *s, bool messages, void *buf, size_t len);
+/* Wait until the peer has closed: a read of 0 (bytes) or XIPC_EOF (messages). 0 or an error. */
+int test_wait_end(xipc_stream_t *s, bool messages);
+
+#define LOAD_CLIENTS     8
+#define LOAD_MESSAGES    1000
+#define LOAD_PAYLOAD_MAX 2000
+
+/*
+ * The load test's client, on connection s, as client `id` (a helper process
+ * started by the test): wait for the server's go, send LOAD_MESSAGES framed
+ * messages, check the server's acknowledgement, close s. Returns the helper's
+ * exit code (0, or 102..106 with what failed printed as `helper`).
+ */
+int load_client(const char *helper, xipc_stream_t *s, bool messages, uint32_t id);
+
+/*
+ * The load test's server: accept the LOAD_CLIENTS client processes `procs`
+ * on l (failing early when one of them ended), start them all at once, serve
+ * each connection in its own thread checking every message, then require
+ * that every client exited with 0.
+ */
+void load_serve_clients(xipc_listener_t *l, bool messages, xipc_process_t *const *procs);
+
 /* ---- Names, paths, time ---------------------------------------------- */
 
 /*

@@ -11,9 +11,9 @@
 /* No single step of a test should take longer than this (times the multiplier). */
 #define WAIT_MS 10000
 
-#define LOAD_WRITERS  4
-#define LOAD_MESSAGES 500
-#define LOAD_MAX      512 /* max_msg_size of the load test's mailslot */
+#define SLOT_WRITERS  4
+#define SLOT_MESSAGES 500
+#define SLOT_MAX      512 /* max_msg_size of the load test's mailslot */
 
 #define BURST_MESSAGES 100
 #define BURST_MAX      4000
@@ -72,17 +72,17 @@ typedef struct slot_header {
 } slot_header_t;
 
 static uint32_t load_len(uint32_t writer, uint32_t seq) {
-  /* Whole message sizes from the header alone to LOAD_MAX. */
-  return (seq * 7919u + writer * 104729u) % (LOAD_MAX - (uint32_t)sizeof(slot_header_t) + 1);
+  /* Whole message sizes from the header alone to SLOT_MAX. */
+  return (seq * 7919u + writer * 104729u) % (SLOT_MAX - (uint32_t)sizeof(slot_header_t) + 1);
 }
 
 static uint32_t load_seed(uint32_t writer, uint32_t seq) {
   return writer * 100000u + seq;
 }
 
-/* Open mailslot argv[0] and send LOAD_MESSAGES framed messages as writer argv[1]. */
+/* Open mailslot argv[0] and send SLOT_MESSAGES framed messages as writer argv[1]. */
 HELPER_IMPL(mailslot_writer) {
-  static unsigned char msg[LOAD_MAX];
+  static unsigned char msg[SLOT_MAX];
   xipc_mailslot_t *w;
   slot_header_t h;
   uint32_t id, seq;
@@ -92,7 +92,7 @@ HELPER_IMPL(mailslot_writer) {
   id = (uint32_t)atoi(argv[1]);
   if ((rc = xipc_mailslot_open(&w, argv[0])) < 0)
     return helper_error("mailslot_writer", "open", rc, 101);
-  for (seq = 0; seq < LOAD_MESSAGES; seq++) {
+  for (seq = 0; seq < SLOT_MESSAGES; seq++) {
     h.writer = id;
     h.seq = seq;
     h.len = load_len(id, seq);
@@ -284,35 +284,35 @@ TEST_IMPL(mailslot, boundaries_and_order) {
   ASSERT_OK(xipc_mailslot_close(r));
 }
 
-/* LOAD_WRITERS processes send LOAD_MESSAGES each: all arrive, intact, in order per writer. */
+/* SLOT_WRITERS processes send SLOT_MESSAGES each: all arrive, intact, in order per writer. */
 TEST_IMPL(mailslot, many_writers) {
-  static unsigned char buf[LOAD_MAX + 16], expected[LOAD_MAX];
-  xipc_process_t *procs[LOAD_WRITERS];
-  uint32_t next_seq[LOAD_WRITERS];
+  static unsigned char buf[SLOT_MAX + 16], expected[SLOT_MAX];
+  xipc_process_t *procs[SLOT_WRITERS];
+  uint32_t next_seq[SLOT_WRITERS];
   xipc_mailslot_t *r;
-  char name[64], ids[LOAD_WRITERS][16];
+  char name[64], ids[SLOT_WRITERS][16];
   int i, total;
   test_unique_name(name, sizeof name, "many");
-  r = create_slot(name, LOAD_MAX);
-  for (i = 0; i < LOAD_WRITERS; i++) {
+  r = create_slot(name, SLOT_MAX);
+  for (i = 0; i < SLOT_WRITERS; i++) {
     snprintf(ids[i], sizeof ids[i], "%d", i);
     procs[i] = helper_start("mailslot_writer", name, ids[i], NULL);
     next_seq[i] = 0;
   }
-  for (total = 0; total < LOAD_WRITERS * LOAD_MESSAGES; total++) {
+  for (total = 0; total < SLOT_WRITERS * SLOT_MESSAGES; total++) {
     int64_t deadline = test_now_ms() + test_timeout(3 * WAIT_MS);
     slot_header_t h;
     int n;
     /* Wait in steps, so that a writer that failed shows at once. */
     while ((n = xipc_mailslot_recv(r, buf, sizeof buf, 200, NULL)) == XIPC_ETIMEDOUT &&
            test_now_ms() < deadline)
-      helpers_check_running(procs, LOAD_WRITERS);
+      helpers_check_running(procs, SLOT_WRITERS);
     if (n < 0)
-      test_fail(__FILE__, __LINE__, "message %d of %d: %s", total, LOAD_WRITERS * LOAD_MESSAGES,
+      test_fail(__FILE__, __LINE__, "message %d of %d: %s", total, SLOT_WRITERS * SLOT_MESSAGES,
                 xipc_err_name(n));
     ASSERT_GE(n, sizeof h);
     memcpy(&h, buf, sizeof h);
-    ASSERT_LT(h.writer, LOAD_WRITERS);
+    ASSERT_LT(h.writer, SLOT_WRITERS);
     ASSERT_EQ(h.seq, next_seq[h.writer]);
     ASSERT_EQ(h.len, load_len(h.writer, h.seq));
     ASSERT_EQ((size_t)n, sizeof h + h.len);
@@ -321,8 +321,8 @@ TEST_IMPL(mailslot, many_writers) {
     ASSERT_TRUE(memcmp(buf + sizeof h, expected, h.len) == 0);
     next_seq[h.writer]++;
   }
-  for (i = 0; i < LOAD_WRITERS; i++) {
-    ASSERT_EQ(next_seq[i], LOAD_MESSAGES);
+  for (i = 0; i < SLOT_WRITERS; i++) {
+    ASSERT_EQ(next_seq[i], SLOT_MESSAGES);
     helper_expect_exit(procs[i], 0);
   }
   ASSERT_ERR(xipc_mailslot_recv(r, buf, sizeof buf, 0, NULL), XIPC_EAGAIN);

@@ -13,10 +13,6 @@
 /* No single step of a test should take longer than this (times the multiplier). */
 #define WAIT_MS 10000
 
-#define LOAD_CLIENTS     8
-#define LOAD_MESSAGES    1000
-#define LOAD_PAYLOAD_MAX 2000
-
 #define BULK_BYTES (64u * 1024 * 1024)
 #define BULK_CHUNK (256u * 1024)
 
@@ -85,9 +81,7 @@ static int send_text(xipc_stream_t *s, const char *text) {
 
 /* Wait until the peer has closed: a read of 0. */
 static int wait_end(xipc_stream_t *s) {
-  char buf[64];
-  int n = xipc_stream_read(s, buf, sizeof buf, test_timeout(WAIT_MS));
-  return n == 0 ? 0 : n < 0 ? n : XIPC_EPROTO;
+  return test_wait_end(s, false);
 }
 
 #define ASSERT_SEND(s, text) ASSERT_OK(send_text(s, text))
@@ -378,64 +372,15 @@ HELPER_IMPL(tcp_bulk_peer) {
   return xipc_stream_close(s) == 0 ? 0 : 107;
 }
 
-/* A message of the load test: header, then len payload bytes of the pattern. */
-typedef struct load_header {
-  uint32_t client, seq, len, check;
-} load_header_t;
-
-/* The server's answer after the last message: how many arrived and the hash of all payloads. */
-typedef struct load_ack {
-  uint64_t count, hash;
-} load_ack_t;
-
-static uint32_t load_len(uint32_t client, uint32_t seq) {
-  return (seq * 7919u + client * 104729u) % (LOAD_PAYLOAD_MAX + 1);
-}
-
-static uint32_t load_seed(uint32_t client, uint32_t seq) {
-  return client * 100000u + seq;
-}
-
-/*
- * Load client argv[1] of 127.0.0.1 port argv[0]: connect, wait for the
- * server's 'G' (it has accepted every client by then), send LOAD_MESSAGES
- * framed messages, check the server's acknowledgement.
- */
+/* Load client argv[1] of 127.0.0.1 port argv[0]: see load_client(). */
 HELPER_IMPL(tcp_load_client) {
-  static unsigned char frame[sizeof(load_header_t) + LOAD_PAYLOAD_MAX];
   xipc_stream_t *s;
-  load_header_t h;
-  load_ack_t ack;
-  uint64_t hash = TEST_FNV_INIT;
-  uint32_t id, seq;
-  char go = 0;
   int rc;
   if (argc != 2)
     return 100;
-  id = (uint32_t)atoi(argv[1]);
   if ((rc = xipc_tcp_connect(&s, "127.0.0.1", port_of(argv[0]), test_timeout(2 * WAIT_MS))) < 0)
     return helper_error("tcp_load_client", "connect", rc, 101);
-  if ((rc = xipc_stream_read_exact(s, &go, 1, test_timeout(2 * WAIT_MS), NULL)) < 0 || go != 'G')
-    return helper_error("tcp_load_client", "wait for G", rc, 102);
-  for (seq = 0; seq < LOAD_MESSAGES; seq++) {
-    h.client = id;
-    h.seq = seq;
-    h.len = load_len(id, seq);
-    test_fill_pattern(frame + sizeof h, h.len, load_seed(id, seq), 0);
-    h.check = (uint32_t)test_fnv(TEST_FNV_INIT, frame + sizeof h, h.len);
-    hash = test_fnv(hash, frame + sizeof h, h.len);
-    memcpy(frame, &h, sizeof h);
-    if ((rc = xipc_stream_write_all(s, frame, sizeof h + h.len, test_timeout(WAIT_MS), NULL)) < 0)
-      return helper_error("tcp_load_client", "send", rc, 103);
-  }
-  if ((rc = xipc_stream_read_exact(s, &ack, sizeof ack, test_timeout(3 * WAIT_MS), NULL)) < 0)
-    return helper_error("tcp_load_client", "receive ack", rc, 104);
-  if (ack.count != LOAD_MESSAGES || ack.hash != hash) {
-    fprintf(stderr, "tcp_load_client %u: server saw %llu messages, hash %s\n", id,
-            (unsigned long long)ack.count, ack.hash == hash ? "equal" : "different");
-    return 105;
-  }
-  return xipc_stream_close(s) == 0 ? 0 : 106;
+  return load_client("tcp_load_client", s, false, (uint32_t)atoi(argv[1]));
 }
 
 /* ---- Basics ----------------------------------------------------------- */
@@ -1123,60 +1068,6 @@ TEST_IMPL(tcp, bulk_64mib_through_child) {
   ASSERT_OK(xipc_listener_close(l));
 }
 
-typedef struct load_conn {
-  xipc_stream_t *s;
-  uint32_t client; /* from the first message */
-  uint32_t count;
-  char error[160];
-  unsigned char frame[sizeof(load_header_t) + LOAD_PAYLOAD_MAX];
-  unsigned char expected[LOAD_PAYLOAD_MAX];
-} load_conn_t;
-
-#define LOAD_FAIL(c, what, rc)                                                      \
-  do {                                                                              \
-    snprintf((c)->error, sizeof(c)->error, "message %u: %s (%s)", (c)->count, what, \
-             (rc) < 0 ? xipc_err_name(rc) : "data");                                \
-    return;                                                                         \
-  } while (0)
-
-/* One thread per connection: take LOAD_MESSAGES messages, check each, acknowledge, see the end. */
-static void load_serve(void *arg) {
-  load_conn_t *c = arg;
-  uint64_t hash = TEST_FNV_INIT;
-  load_ack_t ack;
-  load_header_t h;
-  int rc;
-  for (c->count = 0; c->count < LOAD_MESSAGES; c->count++) {
-    rc = xipc_stream_read_exact(c->s, c->frame, sizeof h, test_timeout(3 * WAIT_MS), NULL);
-    if (rc < 0)
-      LOAD_FAIL(c, "read header", rc);
-    memcpy(&h, c->frame, sizeof h);
-    if (h.len > LOAD_PAYLOAD_MAX)
-      LOAD_FAIL(c, "length in header", 0);
-    rc = xipc_stream_read_exact(c->s, c->frame + sizeof h, h.len, test_timeout(3 * WAIT_MS), NULL);
-    if (rc < 0)
-      LOAD_FAIL(c, "read payload", rc);
-    if (c->count == 0)
-      c->client = h.client;
-    if (h.client != c->client || h.client >= LOAD_CLIENTS)
-      LOAD_FAIL(c, "client id changed", 0);
-    if (h.seq != c->count || h.len != load_len(h.client, h.seq))
-      LOAD_FAIL(c, "sequence number or length", 0);
-    if (h.check != (uint32_t)test_fnv(TEST_FNV_INIT, c->frame + sizeof h, h.len))
-      LOAD_FAIL(c, "checksum", 0);
-    test_fill_pattern(c->expected, h.len, load_seed(h.client, h.seq), 0);
-    if (memcmp(c->expected, c->frame + sizeof h, h.len) != 0)
-      LOAD_FAIL(c, "payload", 0);
-    hash = test_fnv(hash, c->frame + sizeof h, h.len);
-  }
-  ack.count = c->count;
-  ack.hash = hash;
-  if ((rc = xipc_stream_write_all(c->s, &ack, sizeof ack, test_timeout(WAIT_MS), NULL)) < 0)
-    LOAD_FAIL(c, "send ack", rc);
-  if ((rc = wait_end(c->s)) < 0)
-    LOAD_FAIL(c, "the end after the last message", rc);
-}
-
 /*
  * LOAD_CLIENTS client processes connected at once (the server accepts them
  * all before any sends), LOAD_MESSAGES framed messages each, one server
@@ -1184,12 +1075,9 @@ static void load_serve(void *arg) {
  * and checksum.
  */
 TEST_IMPL(tcp, many_clients) {
-  static load_conn_t conns[LOAD_CLIENTS];
   xipc_process_t *procs[LOAD_CLIENTS];
-  test_os_thread_t *threads[LOAD_CLIENTS];
   xipc_listener_t *l;
   char ids[LOAD_CLIENTS][16], port_buf[8];
-  bool seen[LOAD_CLIENTS];
   uint16_t port;
   int i;
   l = listen_on("127.0.0.1", &port);
@@ -1198,36 +1086,7 @@ TEST_IMPL(tcp, many_clients) {
     snprintf(ids[i], sizeof ids[i], "%d", i);
     procs[i] = helper_start("tcp_load_client", port_buf, ids[i], NULL);
   }
-  for (i = 0; i < LOAD_CLIENTS; i++) {
-    int64_t deadline = test_now_ms() + test_timeout(2 * WAIT_MS);
-    int rc;
-    conns[i].s = NULL;
-    /* Wait in steps, so that a client that failed shows at once. */
-    while ((rc = xipc_listener_accept(l, &conns[i].s, 200)) == XIPC_ETIMEDOUT &&
-           test_now_ms() < deadline)
-      helpers_check_running(procs, LOAD_CLIENTS);
-    ASSERT_OK(rc);
-    conns[i].error[0] = '\0';
-  }
-  /* All connected at the same time: now let them send. */
-  for (i = 0; i < LOAD_CLIENTS; i++)
-    ASSERT_SEND(conns[i].s, "G");
-  for (i = 0; i < LOAD_CLIENTS; i++)
-    threads[i] = test_os_thread_start(load_serve, &conns[i]);
-  for (i = 0; i < LOAD_CLIENTS; i++)
-    test_os_thread_join(threads[i]);
-  memset(seen, 0, sizeof seen);
-  for (i = 0; i < LOAD_CLIENTS; i++) {
-    if (conns[i].error[0] != '\0')
-      test_fail(__FILE__, __LINE__, "connection %d (client %u): %s", i, conns[i].client,
-                conns[i].error);
-    ASSERT_EQ(conns[i].count, LOAD_MESSAGES);
-    ASSERT_TRUE(!seen[conns[i].client]);
-    seen[conns[i].client] = true;
-    ASSERT_OK(xipc_stream_close(conns[i].s));
-  }
-  for (i = 0; i < LOAD_CLIENTS; i++)
-    helper_expect_exit(procs[i], 0);
+  load_serve_clients(l, false, procs);
   ASSERT_OK(xipc_listener_close(l));
 }
 
