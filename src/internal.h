@@ -239,6 +239,21 @@ int xipc__mailslot_close(xipc_mailslot_t *slot);
 
 /* ---- TCP and UDP (src/socket.c, backend net.c, tcp.c, udp.c) ---------------- */
 
+/* xipc_addr_t <-> socket address (sockaddr.c, shared by both backends). */
+struct sockaddr;
+struct sockaddr_storage;
+/*
+ * The socket address of `addr` for a socket of `family` (AF_INET, AF_INET6):
+ * an IPv4 address becomes IPv4-mapped IPv6 for an IPv6 socket (dual stack),
+ * an IPv6 one only fits an IPv4 socket when it is IPv4-mapped (XIPC_EINVAL
+ * otherwise). Returns the address length.
+ */
+int xipc__sockaddr_of(const xipc_addr_t *addr, int family, struct sockaddr_storage *sa);
+/* The xipc address of a socket address (IPv4-mapped IPv6 comes back as IPv4). */
+void xipc__addr_of_sockaddr(const struct sockaddr *sa, xipc_addr_t *addr);
+/* The socket family of an xipc address. */
+int xipc__sockaddr_family(const xipc_addr_t *addr);
+
 /*
  * Backend: the addresses of `host` (a non-empty string) with `port`, at most
  * `cap`: numeric hosts as they are; `passive` for binding. Returns the count

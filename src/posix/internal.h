@@ -90,6 +90,14 @@ int xipc__posix_wait_fd(int fd, short events, int timeout_ms);
  */
 int xipc__posix_wait_until(int fd, short events, uint64_t deadline, int timeout_ms);
 
+/*
+ * After a non-blocking call on `fd` failed with `err`: 0 when the call should
+ * be made again (interrupted, or would have blocked and `fd` became ready for
+ * `events` in time), else the XIPC_E* code to return (the OS error, or the
+ * timeout error when no time is left).
+ */
+int xipc__posix_retry_when_ready(int fd, short events, int err, uint64_t deadline, int timeout_ms);
+
 /* ---- Streams ---------------------------------------------------------- */
 
 /* What a stream's descriptor is; it decides how reads wait and how writes avoid SIGPIPE. */
@@ -126,21 +134,6 @@ struct xipc_listener_s {
 /* A TCP connection's stream for connected socket `fd` (owned, also on failure): blocking,
  * TCP_NODELAY. */
 int xipc__posix_tcp_stream(int fd, xipc_stream_t **out);
-
-/* xipc_addr_t <-> socket address (net.c). */
-struct sockaddr;
-struct sockaddr_storage;
-/*
- * The socket address of `addr` for a socket of `family` (AF_INET, AF_INET6):
- * an IPv4 address becomes IPv4-mapped IPv6 for an IPv6 socket (dual stack),
- * an IPv6 one only fits an IPv4 socket when it is IPv4-mapped (XIPC_EINVAL
- * otherwise). Returns the address length.
- */
-int xipc__posix_sockaddr(const xipc_addr_t *addr, int family, struct sockaddr_storage *sa);
-/* The xipc address of a socket address (IPv4-mapped IPv6 comes back as IPv4). */
-void xipc__posix_addr_of(const struct sockaddr *sa, xipc_addr_t *addr);
-/* The socket family of an xipc address. */
-int xipc__posix_family(const xipc_addr_t *addr);
 
 /* A new stream for `fd` (which it then owns); reads the O_NONBLOCK state. NULL: no memory. */
 xipc_stream_t *xipc__posix_stream_new(int fd, xipc__stream_kind_t kind);

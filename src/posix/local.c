@@ -220,14 +220,7 @@ int xipc__stream_send_msg(xipc_stream_t *stream, const void *buf, size_t len, in
     int rc;
     if (n >= 0)
       return 0;
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    rc = xipc__posix_wait_until(stream->fd, POLLOUT, deadline, timeout_ms);
-    if (rc < 0)
+    if ((rc = xipc__posix_retry_when_ready(stream->fd, POLLOUT, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }
@@ -268,14 +261,7 @@ int xipc__stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int time
       peek = false; /* it fits: now take it */
       continue;
     }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    rc = xipc__posix_wait_until(stream->fd, POLLIN, deadline, timeout_ms);
-    if (rc < 0)
+    if ((rc = xipc__posix_retry_when_ready(stream->fd, POLLIN, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }

@@ -179,19 +179,12 @@ int xipc__mailslot_send(xipc_mailslot_t *m, const void *buf, size_t len, int tim
     int rc;
     if (n >= 0)
       return 0;
-    if (errno == EINTR)
-      continue;
     if (errno == ECONNREFUSED || errno == ENOTCONN) {
       xipc__set_os_error(errno);
       return XIPC_EPIPE; /* the reader is gone */
     }
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    /* The reader's queue is full. */
-    rc = xipc__posix_wait_until(m->fd, POLLOUT, deadline, timeout_ms);
-    if (rc < 0)
+    /* EAGAIN: the reader's queue is full. */
+    if ((rc = xipc__posix_retry_when_ready(m->fd, POLLOUT, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }
@@ -221,14 +214,7 @@ int xipc__mailslot_recv(xipc_mailslot_t *m, void *buf, size_t cap, int timeout_m
       peek = false;
       continue;
     }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    rc = xipc__posix_wait_until(m->fd, POLLIN, deadline, timeout_ms);
-    if (rc < 0)
+    if ((rc = xipc__posix_retry_when_ready(m->fd, POLLIN, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }

@@ -85,6 +85,18 @@ int xipc__posix_wait_until(int fd, short events, uint64_t deadline, int timeout_
   }
 }
 
+int xipc__posix_retry_when_ready(int fd, short events, int err, uint64_t deadline, int timeout_ms) {
+  int ready;
+  if (err == EINTR)
+    return 0;
+  if (err != EAGAIN && err != EWOULDBLOCK)
+    return xipc__os_fail(err);
+  if (xipc__remaining_ms(deadline) == 0)
+    return xipc__timeout_error(timeout_ms);
+  ready = xipc__posix_wait_until(fd, events, deadline, timeout_ms);
+  return ready < 0 ? ready : 0;
+}
+
 #ifndef XIPC_HAVE_MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
 #endif

@@ -43,13 +43,13 @@ static bool is_ipv6_any(const xipc_addr_t *addr) {
 
 int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog) {
   struct sockaddr_storage sa;
-  int family = xipc__posix_family(addr), len, rc;
+  int family = xipc__sockaddr_family(addr), len, rc;
   xipc_listener_t *l = calloc(1, sizeof *l);
   if (l == NULL)
     return xipc__fail(XIPC_ENOMEM);
   l->tcp = true;
   l->fd = l->lock_fd = -1;
-  len = rc = xipc__posix_sockaddr(addr, family, &sa);
+  len = rc = xipc__sockaddr_of(addr, family, &sa);
   if (rc >= 0)
     rc = xipc__posix_socket(family, SOCK_STREAM, true, &l->fd);
   /* Rebinding over old connections in TIME_WAIT; a live listener still refuses (EADDRINUSE). */
@@ -77,7 +77,7 @@ int xipc__listener_addr(const xipc_listener_t *l, xipc_addr_t *addr) {
     return xipc__fail(XIPC_ENOTSUP);
   if (getsockname(l->fd, (struct sockaddr *)&sa, &len) != 0)
     return xipc__os_fail(errno);
-  xipc__posix_addr_of((struct sockaddr *)&sa, addr);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, addr);
   return 0;
 }
 
@@ -95,8 +95,8 @@ static int finish_connect(int fd, uint64_t deadline, int timeout_ms) {
 int xipc__tcp_connect(xipc_stream_t **out, const xipc_addr_t *addr, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   struct sockaddr_storage sa;
-  int family = xipc__posix_family(addr), fd = -1, len, rc;
-  len = rc = xipc__posix_sockaddr(addr, family, &sa);
+  int family = xipc__sockaddr_family(addr), fd = -1, len, rc;
+  len = rc = xipc__sockaddr_of(addr, family, &sa);
   if (rc >= 0)
     rc = xipc__posix_socket(family, SOCK_STREAM, true, &fd);
   if (rc < 0)
@@ -122,11 +122,11 @@ int xipc__tcp_addresses(const xipc_stream_t *conn, xipc_addr_t *local, xipc_addr
     return xipc__fail(XIPC_ENOTSUP);
   if (getsockname(conn->fd, (struct sockaddr *)&sa, &len) != 0)
     return xipc__os_fail(errno);
-  xipc__posix_addr_of((struct sockaddr *)&sa, local);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, local);
   len = sizeof sa;
   if (getpeername(conn->fd, (struct sockaddr *)&sa, &len) != 0)
     return xipc__os_fail(errno);
-  xipc__posix_addr_of((struct sockaddr *)&sa, peer);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, peer);
   return 0;
 }
 

@@ -39,8 +39,8 @@ int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
   if (u == NULL)
     return xipc__fail(XIPC_ENOMEM);
   u->fd = -1;
-  u->family = xipc__posix_family(addr);
-  len = rc = xipc__posix_sockaddr(addr, u->family, &sa);
+  u->family = xipc__sockaddr_family(addr);
+  len = rc = xipc__sockaddr_of(addr, u->family, &sa);
   if (rc >= 0)
     rc = xipc__posix_socket(u->family, SOCK_DGRAM, false, &u->fd);
   /* "::" takes IPv4 datagrams too (dual stack); the BSDs default to IPv6 only. */
@@ -67,7 +67,7 @@ int xipc__udp_addr(const xipc_udp_t *u, xipc_addr_t *addr) {
   socklen_t len = sizeof sa;
   if (getsockname(u->fd, (struct sockaddr *)&sa, &len) != 0)
     return xipc__os_fail(errno);
-  xipc__posix_addr_of((struct sockaddr *)&sa, addr);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, addr);
   return 0;
 }
 
@@ -97,7 +97,7 @@ int xipc__udp_connect(xipc_udp_t *u, const xipc_addr_t *peer) {
       return xipc__os_fail(errno);
     return 0;
   }
-  len = xipc__posix_sockaddr(peer, u->family, &sa);
+  len = xipc__sockaddr_of(peer, u->family, &sa);
   if (len < 0)
     return len;
   if (connect(u->fd, (struct sockaddr *)&sa, (socklen_t)len) != 0)
@@ -113,7 +113,7 @@ int xipc__udp_send(xipc_udp_t *u, const void *buf, size_t len, const xipc_addr_t
   int salen = 0, rc;
   if (to == NULL && !u->connected)
     return xipc__fail(XIPC_ENOTCONN);
-  if (to != NULL && (salen = xipc__posix_sockaddr(to, u->family, &sa)) < 0)
+  if (to != NULL && (salen = xipc__sockaddr_of(to, u->family, &sa)) < 0)
     return salen;
   for (;;) {
     int flags = MSG_NOSIGNAL | (timeout_ms < 0 ? 0 : MSG_DONTWAIT);
@@ -122,14 +122,7 @@ int xipc__udp_send(xipc_udp_t *u, const void *buf, size_t len, const xipc_addr_t
                     : send(u->fd, buf, len, flags);
     if (n >= 0)
       return 0;
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    rc = xipc__posix_wait_until(u->fd, POLLOUT, deadline, timeout_ms);
-    if (rc < 0)
+    if ((rc = xipc__posix_retry_when_ready(u->fd, POLLOUT, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }
@@ -150,20 +143,13 @@ int xipc__udp_recv(xipc_udp_t *u, void *buf, size_t cap, xipc_addr_t *from, int 
       if ((size_t)n > cap)
         return xipc__fail(XIPC_EMSGSIZE); /* peeked: it stays first in line */
       if (!peek) {
-        xipc__posix_addr_of((struct sockaddr *)&sa, from);
+        xipc__addr_of_sockaddr((struct sockaddr *)&sa, from);
         return (int)n;
       }
       peek = false; /* it fits: now take it */
       continue;
     }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return xipc__os_fail(errno);
-    if (xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
-    rc = xipc__posix_wait_until(u->fd, POLLIN, deadline, timeout_ms);
-    if (rc < 0)
+    if ((rc = xipc__posix_retry_when_ready(u->fd, POLLIN, errno, deadline, timeout_ms)) < 0)
       return rc;
   }
 }

@@ -130,11 +130,6 @@ void xipc__win32_socket_close(SOCKET s);
  */
 int xipc__win32_socket_wait(SOCKET s, bool write, uint64_t deadline, int timeout_ms);
 
-/* xipc_addr_t <-> socket address, as on POSIX (posix/internal.h). */
-int xipc__win32_sockaddr(const xipc_addr_t *addr, int family, struct sockaddr_storage *sa);
-void xipc__win32_addr_of(const struct sockaddr *sa, xipc_addr_t *addr);
-int xipc__win32_family(const xipc_addr_t *addr);
-
 /* A TCP connection's I/O and close (the stream functions dispatch here for XIPC__STREAM_SOCKET). */
 int xipc__win32_tcp_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms);
 int xipc__win32_tcp_write(xipc_stream_t *stream, const void *buf, int len, int timeout_ms);

@@ -48,13 +48,13 @@ static bool is_ipv6_any(const xipc_addr_t *addr) {
 
 int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog) {
   struct sockaddr_storage sa;
-  int family = xipc__win32_family(addr), len, rc;
+  int family = xipc__sockaddr_family(addr), len, rc;
   xipc_listener_t *l = calloc(1, sizeof *l);
   if (l == NULL)
     return xipc__fail(XIPC_ENOMEM);
   l->tcp = true;
   l->sock = INVALID_SOCKET;
-  len = rc = xipc__win32_sockaddr(addr, family, &sa);
+  len = rc = xipc__sockaddr_of(addr, family, &sa);
   if (rc >= 0)
     rc = xipc__win32_socket(family, SOCK_STREAM, &l->sock);
   if (rc >= 0)
@@ -128,16 +128,16 @@ int xipc__listener_addr(const xipc_listener_t *l, xipc_addr_t *addr) {
     return xipc__fail(XIPC_ENOTSUP);
   if (getsockname(l->sock, (struct sockaddr *)&sa, &len) != 0)
     return xipc__win32_socket_fail();
-  xipc__win32_addr_of((struct sockaddr *)&sa, addr);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, addr);
   return 0;
 }
 
 int xipc__tcp_connect(xipc_stream_t **out, const xipc_addr_t *addr, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   struct sockaddr_storage sa;
-  int family = xipc__win32_family(addr), len, rc, err = 0, err_len = (int)sizeof err;
+  int family = xipc__sockaddr_family(addr), len, rc, err = 0, err_len = (int)sizeof err;
   SOCKET s;
-  len = rc = xipc__win32_sockaddr(addr, family, &sa);
+  len = rc = xipc__sockaddr_of(addr, family, &sa);
   if (rc >= 0)
     rc = xipc__win32_socket(family, SOCK_STREAM, &s);
   if (rc < 0)
@@ -168,11 +168,11 @@ int xipc__tcp_addresses(const xipc_stream_t *conn, xipc_addr_t *local, xipc_addr
     return xipc__fail(XIPC_ENOTSUP);
   if (getsockname(stream_socket(conn), (struct sockaddr *)&sa, &len) != 0)
     return xipc__win32_socket_fail();
-  xipc__win32_addr_of((struct sockaddr *)&sa, local);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, local);
   len = (int)sizeof sa;
   if (getpeername(stream_socket(conn), (struct sockaddr *)&sa, &len) != 0)
     return xipc__win32_socket_fail();
-  xipc__win32_addr_of((struct sockaddr *)&sa, peer);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, peer);
   return 0;
 }
 

@@ -61,8 +61,8 @@ int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
   if (u == NULL)
     return xipc__fail(XIPC_ENOMEM);
   u->sock = INVALID_SOCKET;
-  u->family = xipc__win32_family(addr);
-  len = rc = xipc__win32_sockaddr(addr, u->family, &sa);
+  u->family = xipc__sockaddr_family(addr);
+  len = rc = xipc__sockaddr_of(addr, u->family, &sa);
   if (rc >= 0)
     rc = xipc__win32_socket(u->family, SOCK_DGRAM, &u->sock);
   if (rc >= 0) {
@@ -95,7 +95,7 @@ int xipc__udp_addr(const xipc_udp_t *u, xipc_addr_t *addr) {
   int len = (int)sizeof sa;
   if (getsockname(u->sock, (struct sockaddr *)&sa, &len) != 0)
     return xipc__win32_socket_fail();
-  xipc__win32_addr_of((struct sockaddr *)&sa, addr);
+  xipc__addr_of_sockaddr((struct sockaddr *)&sa, addr);
   return 0;
 }
 
@@ -108,7 +108,7 @@ int xipc__udp_connect(xipc_udp_t *u, const xipc_addr_t *peer) {
     sa.ss_family = (ADDRESS_FAMILY)u->family;
     len =
         u->family == AF_INET6 ? (int)sizeof(struct sockaddr_in6) : (int)sizeof(struct sockaddr_in);
-  } else if ((len = xipc__win32_sockaddr(peer, u->family, &sa)) < 0) {
+  } else if ((len = xipc__sockaddr_of(peer, u->family, &sa)) < 0) {
     return len;
   }
   if (connect(u->sock, (struct sockaddr *)&sa, len) != 0)
@@ -125,7 +125,7 @@ int xipc__udp_send(xipc_udp_t *u, const void *buf, size_t len, const xipc_addr_t
   int salen = 0, rc;
   if (to == NULL && !u->connected)
     return xipc__fail(XIPC_ENOTCONN);
-  if (to != NULL && (salen = xipc__win32_sockaddr(to, u->family, &sa)) < 0)
+  if (to != NULL && (salen = xipc__sockaddr_of(to, u->family, &sa)) < 0)
     return salen;
   for (;;) {
     int n = to != NULL
@@ -171,12 +171,12 @@ int xipc__udp_recv(xipc_udp_t *u, void *buf, size_t cap, xipc_addr_t *from, int 
     if (n != SOCKET_ERROR) {
       if (direct) {
         *msg_size = (size_t)n;
-        xipc__win32_addr_of((struct sockaddr *)&sa, from);
+        xipc__addr_of_sockaddr((struct sockaddr *)&sa, from);
         return n;
       }
       u->kept = true;
       u->kept_len = n;
-      xipc__win32_addr_of((struct sockaddr *)&sa, &u->kept_from);
+      xipc__addr_of_sockaddr((struct sockaddr *)&sa, &u->kept_from);
       return take_kept(u, buf, cap, from, msg_size);
     }
     if (WSAGetLastError() != WSAEWOULDBLOCK)
