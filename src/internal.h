@@ -308,6 +308,12 @@ void xipc__cpu_relax(void);
 void xipc__yield(void);
 /* True while process `pid` exists (or may: an error other than "no such process"). */
 bool xipc__process_alive(uint32_t pid);
+/*
+ * This process's id as the owner value of a lock word in shared memory:
+ * cheap (no system call after the first), and right in a child made by
+ * fork(), which must not take locks under its parent's id.
+ */
+uint32_t xipc__lock_owner_self(void);
 
 /*
  * Sleeping on a shared word until another process wakes it (futex-like):

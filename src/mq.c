@@ -64,17 +64,25 @@ int xipc_mq_create(xipc_mq_t **out, const char *name, const xipc_mq_attr_t *attr
   if (attr->backend == XIPC_MQ_NATIVE) {
     if (xipc__mqnative() == NULL)
       return xipc__fail(XIPC_ENOTSUP);
-    /* One queue per name, whatever the backend (open with XIPC_MQ_DEFAULT must not guess). */
-    if (xipc__mqshm_open(&shm, name) == 0) {
+    /*
+     * One queue per name, whatever the backend (open with XIPC_MQ_DEFAULT
+     * must not guess): any shm queue segment under the name, even one that
+     * does not open cleanly (half built, damaged, not ours), takes it.
+     */
+    rc = xipc__mqshm_open(&shm, name);
+    if (rc == 0)
       xipc__mqshm_close(shm);
+    if (rc != XIPC_ENOENT)
       return xipc__fail(XIPC_EEXIST);
-    }
     rc = xipc__mqnative()->create(&native, name, attr);
     return rc < 0 ? rc : wrap(out, XIPC_MQ_NATIVE, NULL, native);
   }
-  if (xipc__mqnative() != NULL && xipc__mqnative()->open(&native, name) == 0) {
-    xipc__mqnative()->close(native);
-    return xipc__fail(XIPC_EEXIST);
+  if (xipc__mqnative() != NULL) {
+    rc = xipc__mqnative()->open(&native, name);
+    if (rc == 0)
+      xipc__mqnative()->close(native);
+    if (rc != XIPC_ENOENT)
+      return xipc__fail(XIPC_EEXIST);
   }
   rc = xipc__mqshm_create(&shm, name, attr);
   return rc < 0 ? rc : wrap(out, XIPC_MQ_SHM, shm, NULL);

@@ -40,7 +40,8 @@
 /* The lock: spins, then yields, then sleeps 1 ms at a time, looking whether its owner lives. */
 #define LOCK_SPINS       200
 #define LOCK_YIELDS      50
-/* Even a call that may not wait waits this long for the lock itself (held for a copy at most). */
+/* A call that may not wait (timeout 0) still waits this long for the lock itself (held for a copy
+ * at most). */
 #define LOCK_MIN_WAIT_MS 5
 /* The longest sleep between two looks at the queue: bounds the cost of a wake that never came. */
 #define SLEEP_SLICE_MS   100
@@ -52,8 +53,9 @@
 
 /*
  * The header: fixed-width fields only, so 32- and 64-bit processes read the
- * same layout. Fields that different sides write often sit on their own
- * cache lines.
+ * same layout (checked below). The two wake sequences sit on their own
+ * cache lines; the sleeper counts share the lock's line, since they change
+ * only on the slow path and a waker reads them right after unlocking.
  */
 typedef struct mq_header {
   /* Written once by the creator before `magic`, then never; covered by `checksum`. */
@@ -92,6 +94,20 @@ typedef struct mq_slot {
   /* max_msg_size bytes of message follow, padded to 8 */
 } mq_slot_t;
 
+/* The layout every process must agree on, whatever its compiler and word size. */
+_Static_assert(sizeof(mq_header_t) == 8 * LINE, "queue header layout");
+_Static_assert(offsetof(mq_header_t, lock) == LINE, "queue header layout");
+_Static_assert(offsetof(mq_header_t, not_empty_seq) == 2 * LINE, "queue header layout");
+_Static_assert(offsetof(mq_header_t, head) == 4 * LINE, "queue header layout");
+_Static_assert(sizeof(mq_slot_t) == 16, "queue slot layout");
+
+/*
+ * One read of a word in the segment. Another process may change it at any
+ * time: the value checked must be the value used, which a plain read does
+ * not promise (the compiler may read it again).
+ */
+#define SHARED_READ(field) (*(volatile const uint32_t *)&(field))
+
 struct xipc__mqshm {
   xipc_shm_t *shm;
   mq_header_t *h;
@@ -99,7 +115,6 @@ struct xipc__mqshm {
   /* Checked copies of the header's fixed fields: the only ones used. */
   uint32_t max_msgs, max_msg_size, slot_size;
   int spin_us;
-  uint32_t self;        /* this process's id: the lock's owner value */
   unsigned char *marks; /* max_msgs bytes for the repair */
   xipc__shm_waiter_t *not_empty, *not_full;
 };
@@ -136,34 +151,30 @@ static int spin_of(int spin_us) {
 /* 0 with the lock held; XIPC_EOWNERDEAD: held, taken over from a dead owner; or the timeout. */
 static int lock_queue(xipc__mqshm_t *q, uint64_t deadline, int timeout_ms) {
   volatile uint32_t *word = &q->h->lock;
-  int round;
-  if (xipc__atomic_cas(word, 0, q->self))
-    return 0; /* the usual case: free */
-  for (round = 0;; round++) {
+  uint32_t self = xipc__lock_owner_self();
+  int round = 0;
+  if (timeout_ms == 0)
+    deadline = xipc__deadline(LOCK_MIN_WAIT_MS);
+  for (;;) {
     uint32_t owner = xipc__atomic_load(word);
-    if (owner == 0) {
-      if (xipc__atomic_cas(word, 0, q->self))
-        return 0;
-      continue;
-    }
+    if (owner == 0 && xipc__atomic_cas(word, 0, self))
+      return 0; /* the usual case: free */
     if (round < LOCK_SPINS) {
+      round++;
       xipc__cpu_relax();
       continue;
     }
     /* Not soon free: is its owner still there? */
-    if (!xipc__process_alive(owner) && xipc__atomic_cas(word, owner, q->self))
+    if (owner != 0 && !xipc__process_alive(owner) && xipc__atomic_cas(word, owner, self))
       return XIPC_EOWNERDEAD;
-    if (round == LOCK_SPINS) {
-      uint64_t least = xipc__deadline(LOCK_MIN_WAIT_MS);
-      if (deadline < least)
-        deadline = least;
-    }
     if (xipc__remaining_ms(deadline) == 0)
       return xipc__timeout_error(timeout_ms);
-    if (round < LOCK_SPINS + LOCK_YIELDS)
+    if (round < LOCK_SPINS + LOCK_YIELDS) {
+      round++;
       xipc__yield();
-    else
+    } else {
       xipc__sleep_ms(1);
+    }
   }
 }
 
@@ -182,18 +193,18 @@ static void repair(xipc__mqshm_t *q) {
   memset(q->marks, 0, q->max_msgs);
   for (p = 0; p < XIPC_MQ_PRIO_MAX; p++) {
     uint32_t prev = NONE;
-    i = h->head[p];
+    i = SHARED_READ(h->head[p]);
     while (i != NONE) {
       mq_slot_t *slot;
       if (i >= q->max_msgs || q->marks[i])
         break;
       slot = slot_at(q, i);
-      if (slot->prio != p || slot->len > q->max_msg_size)
+      if (SHARED_READ(slot->prio) != p || SHARED_READ(slot->len) > q->max_msg_size)
         break;
       q->marks[i] = 1;
       count++;
       prev = i;
-      i = slot->next;
+      i = SHARED_READ(slot->next);
     }
     if (prev == NONE)
       h->head[p] = NONE;
@@ -211,8 +222,7 @@ static void repair(xipc__mqshm_t *q) {
   }
   h->free_head = free_head;
   h->nonempty = nonempty;
-  h->count = count;
-  xipc__memory_barrier();
+  xipc__atomic_store(&h->count, count); /* spinners read it without the lock */
 }
 
 /* Lock, repairing the queue first if its last holder died. */
@@ -249,6 +259,7 @@ static int wait_for(xipc__mqshm_t *q, bool for_space, bool *spun, uint64_t deadl
                     int timeout_ms) {
   volatile uint32_t *seq = for_space ? &q->h->not_full_seq : &q->h->not_empty_seq;
   volatile uint32_t *sleepers = for_space ? &q->h->send_sleepers : &q->h->recv_sleepers;
+  xipc__shm_waiter_t *waiter = for_space ? q->not_full : q->not_empty;
   uint64_t slice;
   uint32_t seen;
   int rc;
@@ -272,11 +283,16 @@ static int wait_for(xipc__mqshm_t *q, bool for_space, bool *spun, uint64_t deadl
    * again; only the caller's deadline ends the wait.
    */
   slice = xipc__deadline(SLEEP_SLICE_MS);
-  rc = xipc__shm_wait(for_space ? q->not_full : q->not_empty, seq, seen,
-                      deadline < slice ? deadline : slice, timeout_ms);
+  rc = xipc__shm_wait(waiter, seq, seen, deadline < slice ? deadline : slice, timeout_ms);
   xipc__atomic_add(sleepers, (uint32_t)-1);
   if ((rc == XIPC_ETIMEDOUT || rc == XIPC_EAGAIN) && xipc__remaining_ms(deadline) != 0)
     rc = 0;
+  /*
+   * Out of time, yet perhaps woken (a wake wakes one sleeper): the message
+   * or the room it announced is for another sleeper, who must not sleep on.
+   */
+  if (rc < 0 && xipc__atomic_load(seq) != seen && xipc__atomic_load(sleepers) != 0)
+    xipc__shm_wake(waiter, seq);
   return rc;
 }
 
@@ -293,13 +309,13 @@ static void wake_if_sleeping(xipc__mqshm_t *q, bool senders) {
 /* Append the message to its list (lock held, count < max_msgs checked): 0 or XIPC_EIO. */
 static int enqueue(xipc__mqshm_t *q, const void *buf, size_t len, unsigned prio, uint32_t count) {
   mq_header_t *h = q->h;
-  uint32_t i = h->free_head, next, tail;
+  uint32_t i = SHARED_READ(h->free_head), next, tail;
   mq_slot_t *slot;
   if (i >= q->max_msgs)
     return xipc__fail(XIPC_EIO);
   slot = slot_at(q, i);
-  next = slot->next;
-  tail = h->tail[prio];
+  next = SHARED_READ(slot->next);
+  tail = SHARED_READ(h->tail[prio]);
   if ((next != NONE && next >= q->max_msgs) || (tail != NONE && tail >= q->max_msgs))
     return xipc__fail(XIPC_EIO);
   if (len > 0)
@@ -328,7 +344,7 @@ int xipc__mqshm_send(xipc__mqshm_t *q, const void *buf, size_t len, unsigned pri
     int rc = lock_and_check(q, deadline, timeout_ms);
     if (rc < 0)
       return rc;
-    count = q->h->count;
+    count = SHARED_READ(q->h->count);
     if (count > q->max_msgs) {
       unlock_queue(q);
       return xipc__fail(XIPC_EIO);
@@ -357,19 +373,20 @@ static unsigned highest(uint32_t mask) {
 /* Take the first message of the highest priority (lock held, count > 0): its length or XIPC_EIO. */
 static int dequeue(xipc__mqshm_t *q, void *buf, unsigned *prio, uint32_t count) {
   mq_header_t *h = q->h;
-  uint32_t mask = h->nonempty, i, next, len;
+  uint32_t mask = SHARED_READ(h->nonempty), i, next, len;
   unsigned p;
   mq_slot_t *slot;
   if (mask == 0)
     return xipc__fail(XIPC_EIO);
   p = highest(mask);
-  i = h->head[p];
+  i = SHARED_READ(h->head[p]);
   if (i >= q->max_msgs)
     return xipc__fail(XIPC_EIO);
   slot = slot_at(q, i);
-  len = slot->len;
-  next = slot->next;
-  if (len > q->max_msg_size || slot->prio != p || (next != NONE && next >= q->max_msgs))
+  len = SHARED_READ(slot->len);
+  next = SHARED_READ(slot->next);
+  if (len > q->max_msg_size || SHARED_READ(slot->prio) != p ||
+      (next != NONE && next >= q->max_msgs))
     return xipc__fail(XIPC_EIO);
   if (len > 0)
     memcpy(buf, slot_data(slot), len);
@@ -380,7 +397,7 @@ static int dequeue(xipc__mqshm_t *q, void *buf, unsigned *prio, uint32_t count) 
     h->tail[p] = NONE;
     h->nonempty = mask & ~(1u << p);
   }
-  slot->next = h->free_head;
+  slot->next = SHARED_READ(h->free_head);
   h->free_head = i;
   xipc__atomic_store(&h->count, count - 1);
   if (prio != NULL)
@@ -397,7 +414,7 @@ int xipc__mqshm_recv(xipc__mqshm_t *q, void *buf, size_t cap, unsigned *prio, in
     int rc = lock_and_check(q, deadline, timeout_ms);
     if (rc < 0)
       return rc;
-    count = q->h->count;
+    count = SHARED_READ(q->h->count);
     if (count > q->max_msgs) {
       unlock_queue(q);
       return xipc__fail(XIPC_EIO);
@@ -446,7 +463,6 @@ static int attach(xipc__mqshm_t *q, const char *name, bool create) {
     rc = xipc__shm_waiter_open(&q->not_full, XIPC_KIND_MQ, name, "mq-send", create);
   if (rc == 0 && (q->marks = malloc(q->max_msgs)) == NULL)
     rc = xipc__fail(XIPC_ENOMEM);
-  q->self = (uint32_t)xipc_self_pid();
   q->slots = (unsigned char *)q->h + sizeof(mq_header_t);
   return rc;
 }

@@ -9,8 +9,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 bool test_os_is_wine(void) {
@@ -342,6 +344,33 @@ int test_os_first_inheritable_fd(void) {
   }
   closedir(dir);
   return found;
+}
+
+void test_os_exit_thread(void) {
+  pthread_exit(NULL);
+}
+
+bool test_os_has_fork(void) {
+  return true;
+}
+
+int64_t test_os_fork(void (*fn)(void *), void *arg) {
+  pid_t pid = fork();
+  if (pid < 0)
+    test_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    fn(arg);
+    _exit(0);
+  }
+  return pid;
+}
+
+bool test_os_kill_forked(int64_t pid) {
+  int status;
+  kill((pid_t)pid, SIGKILL);
+  if (waitpid((pid_t)pid, &status, 0) != (pid_t)pid)
+    test_fail(__FILE__, __LINE__, "waitpid: %s", strerror(errno));
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 /* A sockaddr_un for `path`; false (and a message) when it does not fit. */

@@ -498,6 +498,25 @@ int test_os_first_inheritable_fd(void) {
   return -1; /* handles cannot be listed; see test_os_handle_inheritable() */
 }
 
+void test_os_exit_thread(void) {
+  ExitThread(0);
+}
+
+bool test_os_has_fork(void) {
+  return false;
+}
+
+int64_t test_os_fork(void (*fn)(void *), void *arg) {
+  (void)fn;
+  (void)arg;
+  return -1;
+}
+
+bool test_os_kill_forked(int64_t pid) {
+  (void)pid;
+  return false;
+}
+
 /*
  * Security attributes that make the current user the owner of a plain pipe
  * (with full access for the user and SYSTEM). Without them an elevated

@@ -342,6 +342,15 @@ bool test_os_handle_inheritable(xipc_os_handle_t handle);
  */
 int test_os_first_inheritable_fd(void);
 
+/* End the calling thread (the main thread too: the process lives on while other threads run). */
+TEST_NORETURN void test_os_exit_thread(void);
+/* True where test_os_fork() can make a child (POSIX; Windows has no fork()). */
+bool test_os_has_fork(void);
+/* POSIX: fork() a child that runs fn(arg) and then _exit(0)s; its pid. Windows: -1. */
+int64_t test_os_fork(void (*fn)(void *), void *arg);
+/* Kill (SIGKILL) and reap a child of test_os_fork(); false if it had already ended. */
+bool test_os_kill_forked(int64_t pid);
+
 /*
  * A local-channel server made of plain system calls at native name `native`
  * (xipc_name_native(XIPC_KIND_LOCAL, ...)): POSIX socket() + bind() +

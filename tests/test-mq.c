@@ -2283,12 +2283,18 @@ TEST_IMPL(mq, receiver_killed) {
  * the child was reaped and before (a zombie on POSIX: it can no longer touch
  * the queue, and its parent may be the very process waiting for the lock).
  */
+static void sleep_for_ever(void *arg) {
+  (void)arg;
+  for (;;)
+    xipc_sleep_ms(1000);
+}
+
 HELPER_IMPL(mq_hold_lock) {
   xipc_shm_t *seg, *shm;
   mq_state_t *st = NULL;
   volatile uint32_t *lock;
   int rc;
-  if (argc != 2)
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "main-thread-exits") == 0))
     return 100;
   if ((rc = xipc_shm_open(&seg, argv[0], XIPC_SHM_NATIVE_NAME)) < 0)
     return helper_error("mq_hold_lock", "xipc_shm_open(queue)", rc, 101);
@@ -2300,9 +2306,15 @@ HELPER_IMPL(mq_hold_lock) {
   if (*lock != 0)
     return helper_error("mq_hold_lock", "the lock is not free", XIPC_EBUSY, 103);
   *lock = (uint32_t)xipc_self_pid(); /* nobody else uses the queue now */
+  if (argc == 3) {
+    /* The process lives on in another thread (Linux then shows it as a zombie, Z). */
+    test_os_thread_start(sleep_for_ever, NULL);
+    st->flag = 1;
+    test_os_exit_thread();
+  }
   st->flag = 1;
-  for (;;)
-    xipc_sleep_ms(1000);
+  sleep_for_ever(NULL);
+  return 0;
 }
 
 static void killed_lock_holder_taken_over_on(xipc_mq_backend_t backend) {
@@ -2358,6 +2370,100 @@ static void killed_lock_holder_taken_over_on(xipc_mq_backend_t backend) {
 
 TEST_IMPL(mq, killed_lock_holder_taken_over) {
   run_on_shm_backend("mq.killed_lock_holder_taken_over", killed_lock_holder_taken_over_on);
+}
+
+/*
+ * A process whose main thread has ended but whose other threads run is
+ * alive: its lock is respected (Linux shows such a process as a zombie in
+ * /proc/<pid>/stat; only its thread count tells it from a dead one).
+ */
+static void holder_without_main_thread_respected_on(xipc_mq_backend_t backend) {
+  char name[64], native[XIPC_NATIVE_NAME_MAX], state_name[64];
+  xipc_process_t *proc;
+  xipc_exit_t status;
+  xipc_shm_t *shm;
+  mq_state_t *st;
+  xipc_mq_t *mq;
+  mq = new_queue(name, "zomb", backend, 4, 32);
+  ASSERT_GT(xipc_name_native(XIPC_KIND_MQ, name, native, sizeof native), 0);
+  st = create_state(&shm, state_name);
+  proc = helper_start("mq_hold_lock", native, state_name, "main-thread-exits", NULL);
+  wait_for_word(&st->flag, 1, proc, "taken the lock");
+  xipc_sleep_ms(200); /* its main thread has ended by now */
+  ASSERT_ERR(xipc_mq_send(mq, "x", 1, 0, 300), XIPC_ETIMEDOUT);
+  ASSERT_ERR(xipc_process_wait(proc, 0, &status), XIPC_EAGAIN); /* still running */
+  ASSERT_OK(xipc_process_kill(proc));
+  ASSERT_OK(xipc_process_wait(proc, test_timeout(WAIT_MS), &status));
+  xipc_process_close(proc);
+  send_text(mq, "after the holder", 1);
+  expect_text(mq, "after the holder", 1);
+  destroy_state(shm, state_name);
+  destroy_queue(mq, name);
+}
+
+TEST_IMPL(mq, holder_without_main_thread_respected) {
+  run_on_shm_backend("mq.holder_without_main_thread_respected",
+                     holder_without_main_thread_respected_on);
+}
+
+/* A forked child's work: send and take messages through its parent's handle until killed. */
+static void forked_queue_user(void *arg) {
+  xipc_mq_t *mq = arg;
+  char buf[64];
+  while (xipc_mq_send(mq, "forked", 6, 1, 1000) == 0 &&
+         xipc_mq_recv(mq, buf, sizeof buf, NULL, 1000) >= 0) {
+  }
+  /* returning ends the child: the test sees it ended before it was killed */
+}
+
+/*
+ * A child made by fork() that uses its parent's queue handle takes the lock
+ * as itself, not under its parent's pid: killed holding the lock, the lock
+ * is taken over at once (under the parent's pid, it would look held by a
+ * live process for ever).
+ */
+static void forked_child_locks_as_itself_on(xipc_mq_backend_t backend) {
+  char name[64], buf[64];
+  uint32_t seed = random_seed();
+  xipc_mq_attr_t attr;
+  raw_queue_t raw;
+  xipc_mq_t *mq;
+  int round, held_by_child = 0;
+  mq = new_queue(name, "fork", backend, 4, 32);
+  attr = queue_attr_of(mq);
+  raw_open(&raw, name, &attr);
+  for (round = 0; round < 20; round++) {
+    int64_t pid = test_os_fork(forked_queue_user, mq);
+    int64_t deadline = test_now_ms() + test_timeout(2000);
+    uint32_t owner = 0;
+    /* Catch the child holding the lock: the owner word is the child's pid. */
+    while (owner == 0 && test_now_ms() < deadline)
+      owner = raw_u32(&raw, SHM_LOCK_OFFSET);
+    if (owner != 0) {
+      ASSERT_EQ(owner, (uint32_t)pid);
+      held_by_child++;
+    }
+    busy_wait_us(next_random(&seed) % 300);
+    if (!test_os_kill_forked(pid))
+      test_fail(__FILE__, __LINE__, "the forked child ended before it was killed (round %d)",
+                round);
+    /* Killed anywhere, perhaps holding the lock: the queue works at once. */
+    ASSERT_OK(xipc_mq_send(mq, "parent", 6, 2, test_timeout(2000)));
+    expect_text(mq, "parent", 2);
+    while (xipc_mq_recv(mq, buf, sizeof buf, NULL, 0) >= 0) {
+    }
+    ASSERT_EQ(raw_u32(&raw, SHM_LOCK_OFFSET), 0);
+  }
+  printf("the lock word held a forked child's pid in %d of 20 rounds\n", held_by_child);
+  ASSERT_GT(held_by_child, 0);
+  raw_close(&raw);
+  destroy_queue(mq, name);
+}
+
+TEST_IMPL(mq, forked_child_locks_as_itself) {
+  if (!test_os_has_fork())
+    test_skip("Windows has no fork(): a handle reaches a child only through xipc_spawn");
+  run_on_shm_backend("mq.forked_child_locks_as_itself", forked_child_locks_as_itself_on);
 }
 
 /*

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -55,8 +56,8 @@ void xipc__memory_barrier(void) {
 void xipc__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __asm__ __volatile__("pause");
-#elif defined(__aarch64__) || defined(__arm__)
-  __asm__ __volatile__("yield");
+#elif defined(__aarch64__) || (defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+  __asm__ __volatile__("yield"); /* ARMv6K and later */
 #endif
 }
 
@@ -70,12 +71,15 @@ void xipc__yield(void) {
  * can never again touch shared memory, and its parent may be the very
  * process waiting for the lock it died holding. Its state in
  * /proc/<pid>/stat, after the parenthesised command name, is Z (or X).
+ * A process whose main thread called pthread_exit() shows Z too while its
+ * other threads run on: only a process with at most one thread left
+ * (field 20, num_threads) is a zombie.
  */
 static bool is_zombie(uint32_t pid) {
   char path[32], buf[512];
-  const char *paren;
+  const char *paren, *field;
   ssize_t n;
-  int fd;
+  int fd, i;
   snprintf(path, sizeof path, "/proc/%u/stat", (unsigned)pid);
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -86,9 +90,43 @@ static bool is_zombie(uint32_t pid) {
     return false;
   buf[n] = '\0';
   paren = strrchr(buf, ')');
-  return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+  if (paren == NULL || paren[1] != ' ' || (paren[2] != 'Z' && paren[2] != 'X'))
+    return false;
+  /* From field 3 (the state) to field 20 (num_threads). */
+  field = paren + 2;
+  for (i = 3; i < 20 && field != NULL; i++) {
+    field = strchr(field, ' ');
+    if (field != NULL)
+      field++;
+  }
+  return field == NULL || strtol(field, NULL, 10) <= 1;
 }
 #endif
+
+/*
+ * The cached id: 0 until first asked, and again in a child of fork() (the
+ * atfork handler), whose id differs from the parent's.
+ */
+static _Atomic uint32_t cached_self;
+static pthread_once_t forget_on_fork_once = PTHREAD_ONCE_INIT;
+
+static void forget_self(void) {
+  atomic_store(&cached_self, 0);
+}
+
+static void register_forget_on_fork(void) {
+  pthread_atfork(NULL, NULL, forget_self);
+}
+
+uint32_t xipc__lock_owner_self(void) {
+  uint32_t self = atomic_load_explicit(&cached_self, memory_order_relaxed);
+  if (self == 0) {
+    pthread_once(&forget_on_fork_once, register_forget_on_fork);
+    self = (uint32_t)getpid();
+    atomic_store(&cached_self, self);
+  }
+  return self;
+}
 
 bool xipc__process_alive(uint32_t pid) {
   if (pid == 0 || pid > (uint32_t)INT_MAX)

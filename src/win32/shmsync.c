@@ -12,7 +12,14 @@
 #include <stdlib.h>
 
 uint32_t xipc__atomic_load(volatile uint32_t *word) {
-  return (uint32_t)InterlockedCompareExchange((volatile LONG *)word, 0, 0);
+  /*
+   * A plain aligned read is atomic; the barrier orders it like the
+   * Interlocked writes. (An InterlockedCompareExchange(w, 0, 0) would be a
+   * locked write: spinners would pull the line away from the lock holder.)
+   */
+  uint32_t value = *word;
+  MemoryBarrier();
+  return value;
 }
 
 void xipc__atomic_store(volatile uint32_t *word, uint32_t value) {
@@ -52,6 +59,10 @@ bool xipc__process_alive(uint32_t pid) {
   w = WaitForSingleObject(h, 0);
   CloseHandle(h);
   return w != WAIT_OBJECT_0;
+}
+
+uint32_t xipc__lock_owner_self(void) {
+  return (uint32_t)GetCurrentProcessId(); /* read from the process environment block: cheap */
 }
 
 struct xipc__shm_waiter {
