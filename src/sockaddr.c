@@ -4,15 +4,7 @@
  * same on both systems (the BSD socket address layout Winsock kept).
  */
 #include "internal.h"
-
-#ifdef _WIN32
-#  include <winsock2.h>
-#  include <ws2tcpip.h>
-#else
-#  include <arpa/inet.h>
-#  include <netinet/in.h>
-#  include <sys/socket.h>
-#endif
+#include "netsys.h" /* the backend's: src/posix/ or src/win32/ (CMakeLists.txt) */
 
 #include <string.h>
 

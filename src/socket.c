@@ -267,7 +267,14 @@ int xipc_tcp_connect(xipc_stream_t **out, const char *host, uint16_t port, int t
     return xipc__fail(XIPC_EINVAL);
   count = xipc__net_resolve(host, port, false, addrs, MAX_ADDRS);
   for (i = 0; i < count; i++) {
-    rc = xipc__tcp_connect(out, &addrs[i], xipc__remaining_ms(deadline));
+    int left = xipc__remaining_ms(deadline);
+    if (i > 0 && left == 0) {
+      rc = xipc__timeout_error(timeout_ms); /* an earlier address used up the time */
+      break;
+    }
+    rc = xipc__tcp_connect(out, &addrs[i], left);
+    if (rc == XIPC_EAGAIN || rc == XIPC_ETIMEDOUT)
+      rc = xipc__timeout_error(timeout_ms); /* the caller's timeout, not what was left of it */
     if (rc == 0 || rc == XIPC_EAGAIN || rc == XIPC_ETIMEDOUT)
       break; /* connected, or the time is up for every address */
   }

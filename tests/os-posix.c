@@ -589,6 +589,13 @@ static int plain_tcp_connect(const char *host, uint16_t port) {
   return fd;
 }
 
+xipc_os_handle_t test_os_plain_tcp_socket(const char *host, uint16_t port) {
+  int fd = plain_tcp_connect(host, port);
+  return fd < 0 ? XIPC_OS_HANDLE_INVALID : (xipc_os_handle_t)fd;
+}
+
+void test_os_plain_net_release(void) {}
+
 int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
                              size_t cap) {
   int fd = plain_tcp_connect(host, port), n;

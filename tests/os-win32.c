@@ -250,6 +250,7 @@ static const test_os_error_case_t error_cases[] = {
     {WSAECONNREFUSED, XIPC_ECONNREFUSED, "WSAECONNREFUSED"},
     {WSAECONNRESET, XIPC_ECONNRESET, "WSAECONNRESET"},
     {WSAECONNABORTED, XIPC_ECONNABORTED, "WSAECONNABORTED"},
+    {WSAEPROTOTYPE, XIPC_EPROTO, "WSAEPROTOTYPE"},
     {WSAENOTCONN, XIPC_ENOTCONN, "WSAENOTCONN"},
     {WSAEADDRINUSE, XIPC_EADDRINUSE, "WSAEADDRINUSE"},
     {WSAEADDRNOTAVAIL, XIPC_EADDRNOTAVAIL, "WSAEADDRNOTAVAIL"},
@@ -758,6 +759,22 @@ static SOCKET plain_tcp_connect(const char *host, uint16_t port) {
   }
   freeaddrinfo(ai);
   return s;
+}
+
+xipc_os_handle_t test_os_plain_tcp_socket(const char *host, uint16_t port) {
+  SOCKET s;
+  if (!plain_wsa_start())
+    return XIPC_OS_HANDLE_INVALID;
+  s = plain_tcp_connect(host, port);
+  if (s == INVALID_SOCKET) {
+    WSACleanup();
+    return XIPC_OS_HANDLE_INVALID;
+  }
+  return (xipc_os_handle_t)s;
+}
+
+void test_os_plain_net_release(void) {
+  WSACleanup();
 }
 
 int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,

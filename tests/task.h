@@ -403,6 +403,15 @@ int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, 
                              size_t cap);
 
 /*
+ * A TCP socket of plain socket calls connected to numeric `host`:`port`, for
+ * xipc_stream_from_native() (Windows: a Winsock reference is kept for it
+ * until test_os_plain_net_release()). XIPC_OS_HANDLE_INVALID on failure.
+ */
+xipc_os_handle_t test_os_plain_tcp_socket(const char *host, uint16_t port);
+/* Windows: drop the Winsock reference of test_os_plain_tcp_socket(). POSIX: nothing. */
+void test_os_plain_net_release(void);
+
+/*
  * Connect to numeric `host`:`port` with plain socket calls, wait for one byte
  * from the server, then close abortively (SO_LINGER on, 0 seconds), so the
  * server's end is reset. Returns 0, or -1 (the reason is printed).

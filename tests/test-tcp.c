@@ -519,6 +519,9 @@ TEST_IMPL(tcp, connect_refused) {
   s = (xipc_stream_t *)&s;
   ASSERT_ERR(xipc_tcp_connect(&s, "127.0.0.1", port, -1), XIPC_ECONNREFUSED);
   ASSERT_NULL(s);
+  /* At once on loopback, also on Windows (which retries a refused SYN for ~2 s unless told not to).
+   */
+  ASSERT_ERR(xipc_tcp_connect(&s, "127.0.0.1", port, 1500), XIPC_ECONNREFUSED);
 }
 
 /*
@@ -906,6 +909,40 @@ TEST_IMPL(tcp, addresses) {
   ASSERT_TRUE(same_addr(&only, &c_local));
   ASSERT_OK(xipc_tcp_addresses(p.a, NULL, NULL));
   pair_close(&p);
+}
+
+/*
+ * A connected socket made without xipc becomes a TCP stream: I/O, both
+ * addresses and shutdown work on it (on Windows, where GetFileType() calls
+ * a socket a pipe, too).
+ */
+TEST_IMPL(tcp, from_native_socket) {
+  xipc_addr_t listener_addr, local, peer;
+  xipc_listener_t *l;
+  xipc_stream_t *wrapped, *a;
+  xipc_os_handle_t sock;
+  uint16_t port;
+  char buf[16];
+  l = listen_on("127.0.0.1", &port);
+  sock = test_os_plain_tcp_socket("127.0.0.1", port);
+  ASSERT_NE(sock, XIPC_OS_HANDLE_INVALID);
+  ASSERT_OK(xipc_stream_from_native(&wrapped, sock, 0));
+  ASSERT_OK(xipc_listener_accept(l, &a, test_timeout(WAIT_MS)));
+  ASSERT_EQ(xipc_stream_native(wrapped), sock);
+  ASSERT_OK(xipc_listener_addr(l, &listener_addr));
+  ASSERT_OK(xipc_tcp_addresses(wrapped, &local, &peer));
+  ASSERT_TRUE(same_addr(&peer, &listener_addr));
+  ASSERT_OK(xipc_tcp_set_nodelay(wrapped, 1));
+  ASSERT_SEND(wrapped, "plain");
+  ASSERT_RECV_TEXT(a, "plain");
+  ASSERT_SEND(a, "back");
+  ASSERT_RECV_TEXT(wrapped, "back");
+  ASSERT_OK(xipc_stream_shutdown(wrapped));
+  ASSERT_EQ(xipc_stream_read(a, buf, sizeof buf, test_timeout(WAIT_MS)), 0);
+  ASSERT_OK(xipc_stream_close(wrapped));
+  ASSERT_OK(xipc_stream_close(a));
+  ASSERT_OK(xipc_listener_close(l));
+  test_os_plain_net_release();
 }
 
 /* ---- IPv6 --------------------------------------------------------------- */

@@ -103,6 +103,8 @@ int xipc__translate_os_error(int os_code) {
   case ERROR_CONNECTION_ABORTED:
   case WSAECONNABORTED:
     return XIPC_ECONNABORTED;
+  case WSAEPROTOTYPE: /* as EPROTOTYPE on POSIX */
+    return XIPC_EPROTO;
   case WSAENOTCONN:
   case ERROR_PIPE_LISTENING: /* a pipe server end whose client has not come */
     return XIPC_ENOTCONN;

@@ -122,13 +122,33 @@ int xipc__win32_socket_fail(void);
  * reference taken. Close with xipc__win32_socket_close().
  */
 int xipc__win32_socket(int family, int type, SOCKET *out);
+/*
+ * Take socket `s` made elsewhere (accept(), a caller's socket) into xipc's
+ * care: a Winsock reference, not inherited, non-blocking. 0 or an error
+ * (then `s` is left as it was, apart from those flags).
+ */
+int xipc__win32_socket_adopt(SOCKET s);
 void xipc__win32_socket_close(SOCKET s);
 
+/* What xipc__win32_socket_wait() waits for. */
+typedef enum xipc__win32_ready {
+  XIPC__WIN32_READABLE,
+  XIPC__WIN32_WRITABLE,
+  XIPC__WIN32_CONNECTED /* writable, or a failed connect */
+} xipc__win32_ready_t;
 /*
- * Wait until `s` is readable (or, `write`, writable; a failed connect counts
- * as ready) or `deadline` passes. 0 when ready, else the timeout error.
+ * Wait until `s` is ready for `what` or `deadline` passes. 0 when ready,
+ * else the timeout error. (Only a connect looks at select()'s failure set:
+ * out-of-band data marks it too, and would wake a read or write for ever.)
  */
-int xipc__win32_socket_wait(SOCKET s, bool write, uint64_t deadline, int timeout_ms);
+int xipc__win32_socket_wait(SOCKET s, xipc__win32_ready_t what, uint64_t deadline, int timeout_ms);
+
+/*
+ * xipc_stream_from_native() of a socket: *is_socket false when `s` is no
+ * socket (nothing done); else a stream for connected TCP socket `s`, or
+ * XIPC_EINVAL for a socket that is not a stream socket.
+ */
+int xipc__win32_tcp_from_native(xipc_stream_t **out, SOCKET s, bool *is_socket);
 
 /* A TCP connection's I/O and close (the stream functions dispatch here for XIPC__STREAM_SOCKET). */
 int xipc__win32_tcp_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms);

@@ -37,7 +37,11 @@ int xipc__win32_socket(int family, int type, SOCKET *out) {
     xipc__win32_net_stop();
     return rc;
   }
-  /* Also for a system that does not know WSA_FLAG_NO_HANDLE_INHERIT: never inherited. */
+  /*
+   * Also for a system that does not know WSA_FLAG_NO_HANDLE_INHERIT. It can
+   * fail for a socket of a layered provider; xipc_spawn hands a child only
+   * the handles it lists anyway, so this is for other code's CreateProcess.
+   */
   SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
   if (ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
     rc = xipc__win32_socket_fail();
@@ -48,6 +52,20 @@ int xipc__win32_socket(int family, int type, SOCKET *out) {
   return 0;
 }
 
+int xipc__win32_socket_adopt(SOCKET s) {
+  u_long nonblocking = 1;
+  int rc = xipc__win32_net_start();
+  if (rc < 0)
+    return rc;
+  /* Not inherited (best effort, as in xipc__win32_socket()); accepted sockets may be. */
+  SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+  if (ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
+    rc = xipc__win32_socket_fail();
+    xipc__win32_net_stop();
+  }
+  return rc;
+}
+
 void xipc__win32_socket_close(SOCKET s) {
   int saved = WSAGetLastError();
   closesocket(s);
@@ -55,7 +73,8 @@ void xipc__win32_socket_close(SOCKET s) {
   WSASetLastError(saved);
 }
 
-int xipc__win32_socket_wait(SOCKET s, bool write, uint64_t deadline, int timeout_ms) {
+int xipc__win32_socket_wait(SOCKET s, xipc__win32_ready_t what, uint64_t deadline, int timeout_ms) {
+  bool write = what != XIPC__WIN32_READABLE;
   for (;;) {
     int left = xipc__remaining_ms(deadline), n;
     fd_set ready, failed;
@@ -65,7 +84,8 @@ int xipc__win32_socket_wait(SOCKET s, bool write, uint64_t deadline, int timeout
     ready.fd_array[0] = failed.fd_array[0] = s;
     tv.tv_sec = left > 0 ? left / 1000 : 0;
     tv.tv_usec = left > 0 ? (left % 1000) * 1000 : 0;
-    n = select(0, write ? NULL : &ready, write ? &ready : NULL, &failed, left < 0 ? NULL : &tv);
+    n = select(0, write ? NULL : &ready, write ? &ready : NULL,
+               what == XIPC__WIN32_CONNECTED ? &failed : NULL, left < 0 ? NULL : &tv);
     if (n == SOCKET_ERROR)
       return xipc__win32_socket_fail();
     if (n > 0)

@@ -456,5 +456,10 @@ int xipc__stream_from_token(xipc_stream_t **out, const char *token) {
 }
 
 int xipc__stream_from_native(xipc_stream_t **out, xipc_os_handle_t handle, unsigned flags) {
+  /* GetFileType() calls a socket a pipe: ask Winsock first. */
+  bool is_socket;
+  int rc = xipc__win32_tcp_from_native(out, (SOCKET)handle, &is_socket);
+  if (is_socket)
+    return rc;
   return adopt_handle(out, (HANDLE)handle, (flags & XIPC_NATIVE_OVERLAPPED) != 0);
 }

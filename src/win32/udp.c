@@ -137,7 +137,7 @@ int xipc__udp_send(xipc_udp_t *u, const void *buf, size_t len, const xipc_addr_t
       return udp_error();
     if (xipc__remaining_ms(deadline) == 0)
       return xipc__timeout_error(timeout_ms);
-    rc = xipc__win32_socket_wait(u->sock, true, deadline, timeout_ms);
+    rc = xipc__win32_socket_wait(u->sock, XIPC__WIN32_WRITABLE, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }
@@ -183,7 +183,7 @@ int xipc__udp_recv(xipc_udp_t *u, void *buf, size_t cap, xipc_addr_t *from, int 
       return udp_error();
     if (xipc__remaining_ms(deadline) == 0)
       return xipc__timeout_error(timeout_ms);
-    rc = xipc__win32_socket_wait(u->sock, false, deadline, timeout_ms);
+    rc = xipc__win32_socket_wait(u->sock, XIPC__WIN32_READABLE, deadline, timeout_ms);
     if (rc < 0)
       return rc;
   }
