@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 bool test_os_is_wine(void) {
@@ -595,6 +596,20 @@ xipc_os_handle_t test_os_plain_tcp_socket(const char *host, uint16_t port) {
 }
 
 void test_os_plain_net_release(void) {}
+
+void test_os_plain_tcp_close(xipc_os_handle_t sock) {
+  close((int)sock);
+}
+
+bool test_os_plain_send_urgent(xipc_os_handle_t sock) {
+  return send((int)sock, "u", 1, MSG_OOB | MSG_NOSIGNAL) == 1;
+}
+
+int64_t test_os_cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
                              size_t cap) {

@@ -777,6 +777,27 @@ void test_os_plain_net_release(void) {
   WSACleanup();
 }
 
+void test_os_plain_tcp_close(xipc_os_handle_t sock) {
+  closesocket((SOCKET)sock);
+  WSACleanup();
+}
+
+bool test_os_plain_send_urgent(xipc_os_handle_t sock) {
+  return send((SOCKET)sock, "u", 1, MSG_OOB) == 1;
+}
+
+int64_t test_os_cpu_ms(void) {
+  FILETIME created, exited, kernel, user;
+  ULARGE_INTEGER k, u;
+  if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user))
+    test_fail(__FILE__, __LINE__, "GetProcessTimes: %lu", GetLastError());
+  k.LowPart = kernel.dwLowDateTime;
+  k.HighPart = kernel.dwHighDateTime;
+  u.LowPart = user.dwLowDateTime;
+  u.HighPart = user.dwHighDateTime;
+  return (int64_t)((k.QuadPart + u.QuadPart) / 10000); /* 100 ns units */
+}
+
 int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, char *reply,
                              size_t cap) {
   size_t len = strlen(text), done = 0, got = 0;

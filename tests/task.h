@@ -410,6 +410,12 @@ int test_os_plain_tcp_client(const char *host, uint16_t port, const char *text, 
 xipc_os_handle_t test_os_plain_tcp_socket(const char *host, uint16_t port);
 /* Windows: drop the Winsock reference of test_os_plain_tcp_socket(). POSIX: nothing. */
 void test_os_plain_net_release(void);
+/* Close a socket of test_os_plain_tcp_socket() (and drop its Winsock reference). */
+void test_os_plain_tcp_close(xipc_os_handle_t sock);
+/* Send one byte of urgent (out-of-band) data on a plain TCP socket; false on failure. */
+bool test_os_plain_send_urgent(xipc_os_handle_t sock);
+/* CPU time (user + system) this process has used, in milliseconds. */
+int64_t test_os_cpu_ms(void);
 
 /*
  * Connect to numeric `host`:`port` with plain socket calls, wait for one byte

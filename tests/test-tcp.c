@@ -945,6 +945,35 @@ TEST_IMPL(tcp, from_native_socket) {
   test_os_plain_net_release();
 }
 
+/*
+ * Urgent (out-of-band) data is not part of the stream: a read that waits
+ * behind it waits without spinning (Windows' select() marks the failure set
+ * while urgent data is queued, which must not wake a read for ever). Wine 8
+ * does not mark it, so only real Windows (appveyor.yml) can catch that spin.
+ */
+TEST_IMPL(tcp, urgent_data_no_spin) {
+  xipc_listener_t *l;
+  xipc_stream_t *a;
+  xipc_os_handle_t sock;
+  uint16_t port;
+  int64_t cpu;
+  char buf[4];
+  l = listen_on("127.0.0.1", &port);
+  sock = test_os_plain_tcp_socket("127.0.0.1", port);
+  ASSERT_NE(sock, XIPC_OS_HANDLE_INVALID);
+  ASSERT_OK(xipc_listener_accept(l, &a, test_timeout(WAIT_MS)));
+  ASSERT_TRUE(test_os_plain_send_urgent(sock));
+  xipc_sleep_ms(100); /* it has arrived */
+  cpu = test_os_cpu_ms();
+  ASSERT_ERR(xipc_stream_read(a, buf, sizeof buf, 400), XIPC_ETIMEDOUT);
+  cpu = test_os_cpu_ms() - cpu;
+  printf("a 400 ms read behind urgent data used %lld ms of CPU\n", (long long)cpu);
+  ASSERT_LT(cpu, 200);
+  ASSERT_OK(xipc_stream_close(a));
+  ASSERT_OK(xipc_listener_close(l));
+  test_os_plain_tcp_close(sock);
+}
+
 /* ---- IPv6 --------------------------------------------------------------- */
 
 /* The IPv6 loopback "::1", where the system has it. */
