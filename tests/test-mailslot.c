@@ -218,6 +218,20 @@ HELPER_IMPL(mailslot_late_writer) {
   return xipc_mailslot_close(w) == 0 ? 0 : 103;
 }
 
+/* Open mailslot argv[0] again and again for argv[1] ms, as a writer waiting for its reader does. */
+HELPER_IMPL(mailslot_prober) {
+  int64_t until;
+  if (argc != 2)
+    return 100;
+  until = test_now_ms() + atoi(argv[1]);
+  while (test_now_ms() < until) {
+    xipc_mailslot_t *w;
+    if (xipc_mailslot_open(&w, argv[0]) == 0)
+      xipc_mailslot_close(w);
+  }
+  return 0;
+}
+
 /* ---- Basics ----------------------------------------------------------- */
 
 TEST_IMPL(mailslot, create_open_send_recv) {
@@ -558,6 +572,28 @@ TEST_IMPL(mailslot, create_is_exclusive) {
   helper_expect_exit(helper_start("mailslot_try_create", name, NULL), 1);
   r = create_slot(name, 64);
   ASSERT_OK(xipc_mailslot_close(r));
+}
+
+/*
+ * A reader starts while a writer keeps looking for it: the writer's look
+ * never makes the reader's create fail (XIPC_EEXIST is for a live reader).
+ */
+TEST_IMPL(mailslot, create_while_writer_probes) {
+  xipc_process_t *proc;
+  char name[64];
+  int i;
+  test_unique_name(name, sizeof name, "probed");
+  proc = helper_start("mailslot_prober", name, "1500", NULL);
+  xipc_sleep_ms(100); /* it is looking by now */
+  for (i = 0; i < 300; i++) {
+    xipc_mailslot_t *r = NULL;
+    int rc = xipc_mailslot_create(&r, name, 64);
+    if (rc != 0)
+      test_fail(__FILE__, __LINE__, "create %d of 300 while a writer probes: %s", i + 1,
+                xipc_err_name(rc));
+    ASSERT_OK(xipc_mailslot_close(r));
+  }
+  helper_expect_exit(proc, 0);
 }
 
 TEST_IMPL(mailslot, open_missing) {

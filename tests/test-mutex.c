@@ -177,6 +177,29 @@ HELPER_IMPL(mutex_hold_until_released) {
   return 0;
 }
 
+/*
+ * Lock mutex argv[0], close the handle while holding it, then lock and
+ * unlock mutex argv[1] (the C library's robust list is used again), and end
+ * without unlocking argv[0]: an abandoned lock.
+ */
+HELPER_IMPL(mutex_close_while_held) {
+  xipc_mutex_t *held, *other;
+  int rc;
+  if (argc != 2)
+    return 100;
+  if ((rc = xipc_mutex_open(&held, argv[0])) < 0 || (rc = xipc_mutex_open(&other, argv[1])) < 0)
+    return helper_error("mutex_close_while_held", "xipc_mutex_open", rc, 101);
+  if ((rc = xipc_mutex_lock(held, test_timeout(5000))) != 0)
+    return helper_error("mutex_close_while_held", "xipc_mutex_lock", rc, 102);
+  if ((rc = xipc_mutex_close(held)) != 0)
+    return helper_error("mutex_close_while_held", "xipc_mutex_close", rc, 103);
+  if ((rc = xipc_mutex_lock(other, test_timeout(5000))) != 0 ||
+      (rc = xipc_mutex_unlock(other)) != 0)
+    return helper_error("mutex_close_while_held", "lock/unlock of the other mutex", rc, 104);
+  xipc_mutex_close(other);
+  return 0;
+}
+
 /* Open mutex argv[0]; exit 0 when locking it gives exactly the code argv[1] (decimal). */
 HELPER_IMPL(mutex_expect_lock) {
   xipc_mutex_t *mutex;
@@ -424,6 +447,30 @@ TEST_IMPL(mutex, lock_timeout_while_child_holds) {
   helper_expect_exit(proc, 0);
   ASSERT_OK(xipc_mutex_unlock(mutex));
   destroy_state(shm, state_name);
+  destroy_mutex(mutex, name);
+}
+
+/*
+ * A process that closes its handle while holding the mutex and then ends has
+ * abandoned it: the next locker gets XIPC_EOWNERDEAD, as after a crash (and
+ * the process does not fault on its way out).
+ */
+TEST_IMPL(mutex, closed_while_held_is_abandoned) {
+  xipc_mutex_t *mutex, *other;
+  xipc_process_t *proc;
+  char name[64], other_name[64];
+  test_unique_name(name, sizeof name, "closeheld");
+  test_unique_name(other_name, sizeof other_name, "other");
+  mutex = create_mutex(name);
+  other = create_mutex(other_name);
+  proc = helper_start("mutex_close_while_held", name, other_name, NULL);
+  helper_expect_exit(proc, 0);
+  ASSERT_ERR(xipc_mutex_lock(mutex, test_timeout(5000)), XIPC_EOWNERDEAD);
+  ASSERT_OK(xipc_mutex_consistent(mutex));
+  ASSERT_OK(xipc_mutex_unlock(mutex));
+  ASSERT_OK(xipc_mutex_lock(mutex, 0));
+  ASSERT_OK(xipc_mutex_unlock(mutex));
+  destroy_mutex(other, other_name);
   destroy_mutex(mutex, name);
 }
 

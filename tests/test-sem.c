@@ -399,6 +399,30 @@ TEST_IMPL(sem, private_by_default) {
   }
 }
 
+/* A semaphore that others may use (made so by its owner, or by someone else) is not opened. */
+TEST_IMPL(sem, open_refuses_shared) {
+  char name[64], native[XIPC_NATIVE_NAME_MAX], path[XIPC_NATIVE_NAME_MAX + 16];
+  xipc_sem_t *sem, *other = NULL;
+  if (!sem_names_persist())
+    SKIP("Windows semaphores get an owner-only DACL that xipc sets at create; there is no mode "
+         "to widen");
+  test_unique_name(name, sizeof name, "shared");
+  sem = create_sem(name, 0);
+  ASSERT_GT(xipc_name_native(XIPC_KIND_SEM, name, native, sizeof native), 1);
+  snprintf(path, sizeof path, "/dev/shm/sem.%s", native + 1);
+  if (test_os_file_mode(path) < 0) {
+    destroy_sem(sem, name);
+    SKIP("this C library does not keep named semaphores as /dev/shm/sem.<name>");
+  }
+  test_os_chmod(path, 0644);
+  ASSERT_ERR(xipc_sem_open(&other, name), XIPC_EACCES);
+  ASSERT_NULL(other);
+  test_os_chmod(path, 0600);
+  ASSERT_OK(xipc_sem_open(&other, name));
+  ASSERT_OK(xipc_sem_close(other));
+  destroy_sem(sem, name);
+}
+
 /* ---- Across processes ------------------------------------------------- */
 
 /* Two semaphores pass the turn between this process and a child, PING_PONG_ROUNDS times. */

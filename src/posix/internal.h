@@ -78,6 +78,15 @@ int xipc__posix_sidecar_path(xipc_kind_t kind, const char *name, const char *sid
                              size_t cap);
 
 /*
+ * Open (creating it, mode 0600 whatever the umask) the sidecar lock file
+ * `path` and take its exclusive flock(), which marks the name's owner while
+ * it lives; `busy` (an XIPC_E* code) when a live owner holds it. A shared
+ * lock held for a moment by a process that only looks (a mailslot writer
+ * probing for its reader) is waited out. 0 with *fd set, or an error.
+ */
+int xipc__posix_take_name_lock(const char *path, int busy, int *fd);
+
+/*
  * Wait until `fd` is ready for `events` or `timeout_ms` passes. Returns the
  * revents (> 0), 0 on timeout or interruption, or an XIPC_E* code.
  */

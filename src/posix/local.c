@@ -50,17 +50,8 @@ static int take_lock(const char *name, int *lock_fd) {
   char lock_path[PATH_MAX];
   int rc =
       xipc__posix_sidecar_path(XIPC_KIND_LOCAL, name, "local-lock", lock_path, sizeof lock_path);
-  if (rc < 0)
-    return rc;
-  *lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (*lock_fd < 0)
-    return xipc__os_fail(errno);
-  if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    rc = errno == EWOULDBLOCK ? xipc__fail(XIPC_EADDRINUSE) : xipc__os_fail(errno);
-    xipc__posix_close(*lock_fd);
-    *lock_fd = -1;
-  }
-  return rc;
+  *lock_fd = -1;
+  return rc < 0 ? rc : xipc__posix_take_name_lock(lock_path, XIPC_EADDRINUSE, lock_fd);
 }
 
 int xipc__local_listen(xipc_listener_t **out, const char *name, xipc_local_mode_t mode) {
@@ -248,6 +239,8 @@ int xipc__stream_recv_msg(xipc_stream_t *stream, void *buf, size_t cap, int time
         return xipc__fail(XIPC_EOF);
       if (peek && recv(stream->fd, &scrap, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN)
         return xipc__os_fail(errno);
+      if (xipc__remaining_ms(deadline) == 0)
+        return xipc__timeout_error(timeout_ms); /* (where a half-close shows no hang-up) */
       continue;
     }
     if (n > 0) {

@@ -66,13 +66,11 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   if (rc >= 0)
     rc = xipc__posix_sidecar_path(XIPC_KIND_MAILSLOT, name, "mailslot-info", info_path,
                                   sizeof info_path);
-  if (rc >= 0) {
-    m->info_fd = open(info_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (m->info_fd < 0)
-      rc = xipc__os_fail(errno);
-    else if (flock(m->info_fd, LOCK_EX | LOCK_NB) != 0)
-      rc = errno == EWOULDBLOCK ? xipc__fail(XIPC_EEXIST) : xipc__os_fail(errno);
-  }
+  if (rc >= 0)
+    rc = xipc__posix_take_name_lock(info_path, XIPC_EEXIST, &m->info_fd);
+  /* A dead reader's size stays in the file: gone before anyone can reach the new socket. */
+  if (rc >= 0 && ftruncate(m->info_fd, 0) != 0)
+    rc = xipc__os_fail(errno);
   if (rc >= 0)
     rc = xipc__posix_clear_stale_socket(m->path, SOCK_DGRAM, XIPC_EEXIST);
   if (rc >= 0)

@@ -125,7 +125,16 @@ static void unmap_shared(mutex_shared_t *addr) {
   pthread_mutex_lock(&mappings_lock);
   for (link = &mappings; (m = *link) != NULL && m->addr != addr; link = &m->next) {
   }
-  if (m != NULL && --m->handles == 0) {
+  /*
+   * A mutex that this process holds stays mapped after its last handle
+   * closes: the C library keeps it on the holding thread's robust list,
+   * which the next robust lock writes through and the kernel walks when
+   * the thread ends (to hand the next locker EOWNERDEAD). Unmapped, that is
+   * a fault, or a lock nobody is ever told was abandoned. A later open of
+   * the same mutex finds the mapping again.
+   */
+  if (m != NULL && --m->handles == 0 &&
+      atomic_load_explicit(&m->addr->holder_pid, memory_order_relaxed) != (int32_t)getpid()) {
     *link = m->next;
     munmap(m->addr, sizeof(mutex_shared_t));
     free(m);

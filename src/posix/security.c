@@ -15,8 +15,13 @@ static int runtime_dir(char *buf, size_t cap, bool create) {
   int n = xipc__posix_runtime_dir(buf, cap);
   if (n < 0)
     return n;
-  if (create && mkdir(buf, 0700) != 0 && errno != EEXIST)
-    return xipc__os_fail(errno);
+  if (create) {
+    /* mkdir's mode loses the umask's bits: a umask of 0100 would make it unusable. */
+    if (mkdir(buf, 0700) == 0)
+      chmod(buf, 0700);
+    else if (errno != EEXIST)
+      return xipc__os_fail(errno);
+  }
   /* lstat: a symlink in place of the directory could point anywhere. */
   if (lstat(buf, &st) != 0)
     return xipc__os_fail(errno);

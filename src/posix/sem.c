@@ -11,8 +11,11 @@
 
 #include <fcntl.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct xipc_sem_s {
   sem_t *sem;
@@ -44,6 +47,27 @@ int xipc__sem_create(xipc_sem_t **out, const char *name, unsigned initial) {
   return wrap(out, sem);
 }
 
+/*
+ * An opened semaphore must be private, as a created one is: one that
+ * another user made, or that others may use, is refused (XIPC_EACCES), as
+ * shared memory and mutexes are. Only where the semaphore is a file that
+ * can be looked at (glibc, musl: /dev/shm/sem.<name>).
+ */
+static int check_private(const char *native) {
+#ifdef XIPC_HAVE_DEV_SHM_SEM
+  char path[XIPC_NATIVE_NAME_MAX + 16];
+  struct stat st;
+  snprintf(path, sizeof path, "/dev/shm/sem.%s", native + 1);
+  if (stat(path, &st) != 0)
+    return 0; /* not kept there by this C library: nothing to look at */
+  if (st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
+    return xipc__fail(XIPC_EACCES);
+#else
+  (void)native;
+#endif
+  return 0;
+}
+
 int xipc__sem_open(xipc_sem_t **out, const char *name) {
   char native[XIPC_NATIVE_NAME_MAX];
   sem_t *sem;
@@ -53,6 +77,11 @@ int xipc__sem_open(xipc_sem_t **out, const char *name) {
   sem = sem_open(native, 0);
   if (sem == SEM_FAILED)
     return xipc__os_fail(errno);
+  rc = check_private(native);
+  if (rc < 0) {
+    sem_close(sem);
+    return rc;
+  }
   return wrap(out, sem);
 }
 

@@ -156,8 +156,9 @@ static int anonymous_fd(size_t size, int *fd) {
   static unsigned counter;
   int attempt, rc;
   for (attempt = 0; attempt < 16; attempt++) {
-    snprintf(name, sizeof name, "/xipc.anon.%ld.%u.%llu", (long)getpid(), ++counter,
-             (unsigned long long)xipc__clock_ns());
+    /* Short: macOS allows 31 bytes (PSHMNAMLEN); at most 1 + 3 + 8 + 1 + 8 + 1 + 8 = 30 here. */
+    snprintf(name, sizeof name, "/xa.%lx.%x.%x", (unsigned long)getpid() & 0xffffffffu, ++counter,
+             (unsigned)(xipc__clock_ns() & 0xffffffffu));
     *fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (*fd >= 0 || errno != EEXIST)
       break;

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -113,4 +114,37 @@ void xipc__posix_abs_timeout(uint64_t deadline, int clock_id, struct timespec *o
     out->tv_sec++;
     out->tv_nsec -= 1000000000L;
   }
+}
+
+/* How long a take of a name lock waits out a probe's shared lock (held for microseconds). */
+#define NAME_LOCK_PROBE_WAIT_MS 50
+
+int xipc__posix_take_name_lock(const char *path, int busy, int *fd) {
+  uint64_t deadline = xipc__deadline(NAME_LOCK_PROBE_WAIT_MS);
+  int rc = 0;
+  *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (*fd < 0)
+    return xipc__os_fail(errno);
+  if (fchmod(*fd, 0600) != 0) {
+    rc = xipc__os_fail(errno);
+  } else {
+    while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EWOULDBLOCK) {
+        rc = xipc__os_fail(errno);
+        break;
+      }
+      if (xipc__remaining_ms(deadline) == 0) {
+        rc = xipc__fail(busy); /* held for longer than a look: a live owner */
+        break;
+      }
+      xipc__sleep_ms(1);
+    }
+  }
+  if (rc < 0) {
+    xipc__posix_close(*fd);
+    *fd = -1;
+  }
+  return rc;
 }
