@@ -809,6 +809,58 @@ TEST_IMPL(local, client_gone_before_accept) {
   }
 }
 
+typedef struct thread_job {
+  xipc_listener_t *l;
+  const char *name;
+  xipc_stream_t *accepted;
+  int rc;
+} thread_job_t;
+
+static void listen_in_thread(void *arg) {
+  thread_job_t *job = arg;
+  job->rc = xipc_local_listen(&job->l, job->name, XIPC_LOCAL_BYTES);
+}
+
+static void accept_in_thread(void *arg) {
+  thread_job_t *job = arg;
+  job->rc = xipc_listener_accept(job->l, &job->accepted, test_timeout(WAIT_MS));
+}
+
+/*
+ * A listener made, or last accepted from, by a thread that has ended still
+ * accepts from another thread (Windows cancels the I/O of a thread that
+ * ends, the pending ConnectNamedPipe among it).
+ */
+TEST_IMPL(local, listener_outlives_its_thread) {
+  thread_job_t job;
+  xipc_stream_t *c, *a;
+  char name[64];
+  int round;
+  test_unique_name(name, sizeof name, "thread");
+  memset(&job, 0, sizeof job);
+  job.name = name;
+  test_os_run_thread(listen_in_thread, &job);
+  ASSERT_OK(job.rc);
+  for (round = 0; round < 2; round++) {
+    c = connect_to(name, XIPC_LOCAL_BYTES);
+    if (round == 0) {
+      a = accept_one(job.l); /* listened for by the ended thread */
+    } else {
+      test_os_run_thread(accept_in_thread, &job); /* the next instance from an ending thread */
+      ASSERT_OK(job.rc);
+      ASSERT_OK(xipc_stream_close(job.accepted));
+      ASSERT_OK(xipc_stream_close(c));
+      c = connect_to(name, XIPC_LOCAL_BYTES);
+      a = accept_one(job.l);
+    }
+    ASSERT_SEND(c, XIPC_LOCAL_BYTES, "across", 6);
+    ASSERT_RECV_TEXT(a, XIPC_LOCAL_BYTES, "across");
+    ASSERT_OK(xipc_stream_close(a));
+    ASSERT_OK(xipc_stream_close(c));
+  }
+  ASSERT_OK(xipc_listener_close(job.l));
+}
+
 /*
  * The listener closes while a client waits to be accepted: the client sees
  * the end of the connection (or a reset), never a hang, and its writes fail.

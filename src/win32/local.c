@@ -23,35 +23,47 @@
 
 #define PIPE_BUFFER 65536
 
-/* A new instance of the listener's pipe with its ConnectNamedPipe() started. */
-static int new_instance(xipc_listener_t *l, bool first) {
-  int rc = xipc__win32_create_pipe_server(l->name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, first,
-                                          l->messages ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE,
-                                          PIPE_UNLIMITED_INSTANCES, PIPE_BUFFER, &l->pending);
-  if (rc < 0)
-    return first && xipc_last_os_error() == ERROR_ACCESS_DENIED ? XIPC_EADDRINUSE : rc;
+/*
+ * Start (or start again) listening on the pending instance: ConnectNamedPipe
+ * overlapped, the event set once a client is there. 0, or the error (the
+ * instance is then closed).
+ */
+static int start_listening(xipc_listener_t *l) {
+  DWORD err;
+  int rc;
   memset(&l->ov, 0, sizeof l->ov);
   l->ov.hEvent = l->event;
   ResetEvent(l->event);
   l->waiting = false;
-  if (!ConnectNamedPipe(l->pending, &l->ov)) {
-    DWORD err = GetLastError();
-    if (err == ERROR_IO_PENDING)
-      l->waiting = true;
-    else if (err == ERROR_PIPE_CONNECTED)
-      SetEvent(l->event); /* a client is there already */
-    else if (err != ERROR_NO_DATA) {
-      rc = xipc__os_fail((int)err);
-      CloseHandle(l->pending);
-      l->pending = NULL;
-      return rc;
-    } else {
-      SetEvent(l->event); /* it came and went: accepted, and it reads as ended */
-    }
-  } else {
+  if (ConnectNamedPipe(l->pending, &l->ov)) {
     SetEvent(l->event);
+    return 0;
+  }
+  err = GetLastError();
+  if (err == ERROR_IO_PENDING) {
+    l->waiting = true;
+  } else if (err == ERROR_PIPE_CONNECTED || err == ERROR_NO_DATA) {
+    /* A client is there already (or came and went: accepted, and it reads as ended). */
+    SetEvent(l->event);
+  } else {
+    rc = xipc__os_fail((int)err);
+    CloseHandle(l->pending);
+    l->pending = NULL;
+    return rc;
   }
   return 0;
+}
+
+/* A new instance of the listener's pipe, listening. On failure l->pending is NULL. */
+static int new_instance(xipc_listener_t *l, bool first) {
+  int rc = xipc__win32_create_pipe_server(l->name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, first,
+                                          l->messages ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE,
+                                          PIPE_UNLIMITED_INSTANCES, PIPE_BUFFER, &l->pending);
+  if (rc < 0) {
+    l->pending = NULL;
+    return first && xipc_last_os_error() == ERROR_ACCESS_DENIED ? XIPC_EADDRINUSE : rc;
+  }
+  return start_listening(l);
 }
 
 static void free_listener(xipc_listener_t *l) {
@@ -116,26 +128,54 @@ static xipc_stream_t *local_stream(HANDLE h, bool messages, bool server) {
   return s;
 }
 
+/*
+ * Wait for a client on the pending instance: 0 when one is there, else the
+ * timeout error or the instance's failure (the instance is then gone).
+ */
+static int wait_for_client(xipc_listener_t *l, uint64_t deadline, int timeout_ms) {
+  for (;;) {
+    DWORD w = xipc__win32_wait_until(l->event, deadline), done, err;
+    if (w == WAIT_TIMEOUT)
+      return xipc__timeout_error(timeout_ms);
+    if (w != WAIT_OBJECT_0)
+      return xipc__win32_fail();
+    if (!l->waiting || GetOverlappedResult(l->pending, &l->ov, &done, FALSE))
+      return 0;
+    err = GetLastError();
+    if (err == ERROR_PIPE_CONNECTED || err == ERROR_NO_DATA)
+      return 0;
+    if (err == ERROR_OPERATION_ABORTED) {
+      /*
+       * Not xipc's doing: Windows cancels a thread's I/O when the thread
+       * ends, and the wait was started by whichever thread last listened or
+       * accepted. Listen again on the same instance: a client that came in
+       * the meantime is still there (ERROR_PIPE_CONNECTED).
+       */
+      int rc = start_listening(l);
+      if (rc < 0)
+        return rc;
+      continue;
+    }
+    CloseHandle(l->pending);
+    l->pending = NULL;
+    l->waiting = false;
+    return xipc__os_fail((int)err);
+  }
+}
+
 int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_ms) {
-  DWORD w, done;
+  uint64_t deadline = xipc__deadline(timeout_ms);
   HANDLE connected;
   int rc;
   if (l->tcp)
     return xipc__win32_tcp_accept(l, conn, timeout_ms);
-  w = xipc__win32_wait_until(l->event, xipc__deadline(timeout_ms));
-  if (w == WAIT_TIMEOUT)
-    return xipc__timeout_error(timeout_ms);
-  if (w != WAIT_OBJECT_0)
-    return xipc__win32_fail();
-  if (l->waiting && !GetOverlappedResult(l->pending, &l->ov, &done, FALSE) &&
-      GetLastError() != ERROR_PIPE_CONNECTED && GetLastError() != ERROR_NO_DATA) {
-    /* This instance failed: replace it and report. */
-    rc = xipc__win32_fail();
-    CloseHandle(l->pending);
-    l->pending = NULL;
-    l->waiting = false;
-    if (new_instance(l, false) < 0)
-      l->pending = NULL;
+  /* An instance lost to an earlier failure is made again first. */
+  if (l->pending == NULL && (rc = new_instance(l, false)) < 0)
+    return rc;
+  rc = wait_for_client(l, deadline, timeout_ms);
+  if (rc < 0) {
+    if (l->pending == NULL)
+      new_instance(l, false); /* the failed instance's replacement (else made by the next call) */
     return rc;
   }
   connected = l->pending;
@@ -144,7 +184,8 @@ int xipc__listener_accept(xipc_listener_t *l, xipc_stream_t **conn, int timeout_
   /* The next instance first, so that the name never disappears. */
   rc = new_instance(l, false);
   if (rc < 0) {
-    l->pending = connected; /* keep it; the caller may try again */
+    /* Keep the client for the next call, which makes the instance again. */
+    l->pending = connected;
     SetEvent(l->event);
     return rc;
   }

@@ -6,8 +6,9 @@
  * Writers must know the reader's largest message to check it themselves
  * (Wine 8 does not enforce it), so the reader publishes it in a small
  * owner-only section beside the mailslot, Local\xipc.mailslot-info.<name>,
- * which also makes create exclusive and tells writers whether a reader is
- * there. Reads always use a buffer that holds the largest message (a short
+ * which also tells writers whether a reader is there. The mailslot itself
+ * makes create exclusive (it exists exactly while its reader lives; the
+ * section may outlive a reader for a moment while a writer reads it). Reads always use a buffer that holds the largest message (a short
  * read buffer would lose the rest under Wine), kept in the handle: a message
  * larger than the caller's buffer stays there (XIPC_EMSGSIZE) until a
  * receive with room takes it. The read timeout is set on the mailslot
@@ -37,10 +38,11 @@ struct xipc_mailslot_s {
 };
 
 static void free_slot(xipc_mailslot_t *m) {
-  if (m->handle != NULL && m->handle != INVALID_HANDLE_VALUE)
-    CloseHandle(m->handle);
+  /* The info section first: no writer may find it while the name is free for someone else. */
   if (m->info_map != NULL)
     CloseHandle(m->info_map);
+  if (m->handle != NULL && m->handle != INVALID_HANDLE_VALUE)
+    CloseHandle(m->handle);
   free(m->buf);
   free(m);
 }
@@ -64,18 +66,21 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   sa.lpSecurityDescriptor = NULL;
   rc = xipc__win32_owner_only_sa(&sa);
   if (rc == 0) {
+    /* The mailslot exists exactly while its reader lives: ERROR_ALREADY_EXISTS is XIPC_EEXIST. */
+    m->handle = CreateMailslotW(slot_name, (DWORD)max_msg_size, 0, &sa);
+    if (m->handle == INVALID_HANDLE_VALUE)
+      rc = xipc__win32_fail();
+  }
+  if (rc == 0) {
     m->info_map =
         CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, INFO_SIZE, info_name);
     err = GetLastError();
     if (m->info_map == NULL)
       rc = xipc__os_fail((int)err);
     else if (err == ERROR_ALREADY_EXISTS)
-      rc = xipc__fail(XIPC_EEXIST); /* another reader has the name */
-  }
-  if (rc == 0) {
-    m->handle = CreateMailslotW(slot_name, (DWORD)max_msg_size, 0, &sa);
-    if (m->handle == INVALID_HANDLE_VALUE)
-      rc = xipc__win32_fail(); /* ERROR_ALREADY_EXISTS: a reader that is not xipc's */
+      /* Kept open by a writer that is looking, or by one of a reader that just ended: reused if
+         it is this user's (its owner is what writers trust). */
+      rc = xipc__win32_check_owner(m->info_map);
   }
   if (rc == 0 && (m->buf = malloc(XIPC_LOCAL_MSG_MAX)) == NULL)
     rc = xipc__fail(XIPC_ENOMEM);

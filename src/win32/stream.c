@@ -137,9 +137,10 @@ static DWORD overlapped_io(xipc_stream_t *stream, io_op_t op, void *buf, DWORD l
     ok = WriteFile(stream->handle, buf, len, NULL, &ov);
   if (!ok) {
     err = GetLastError();
-    if (err != ERROR_IO_PENDING)
+    /* MORE_DATA: done at once with part of a message; the count comes from the result. */
+    if (err != ERROR_IO_PENDING && err != ERROR_MORE_DATA)
       return err;
-    if (xipc__win32_wait_until(ov.hEvent, deadline) != WAIT_OBJECT_0)
+    if (err == ERROR_IO_PENDING && xipc__win32_wait_until(ov.hEvent, deadline) != WAIT_OBJECT_0)
       cancelled = CancelIoEx(stream->handle, &ov) != FALSE;
   }
   /* Wait for the operation to be finished, cancelled or not, and take its result. */
@@ -230,8 +231,8 @@ static bool read_error_is_end(DWORD err) {
 /* ---- Read ---------------------------------------------------------------- */
 
 /* A synchronous pipe: wait for data by peeking, so that the timeout holds. */
-static int read_sync(xipc_stream_t *stream, void *buf, int len, int timeout_ms) {
-  uint64_t deadline = xipc__deadline(timeout_ms);
+/* (deadline: from the caller's timeout_ms, which names the timeout error) */
+static int read_sync(xipc_stream_t *stream, void *buf, int len, uint64_t deadline, int timeout_ms) {
   int backoff_ms = 1;
   DWORD avail, n;
   for (;;) {
@@ -270,7 +271,7 @@ int xipc__stream_read(xipc_stream_t *stream, void *buf, int len, int timeout_ms)
   if (stream->pending_connect && (rc = finish_connect(stream, timeout_ms)) < 0)
     return rc;
   if (stream->event == NULL)
-    return read_sync(stream, buf, len, xipc__remaining_ms(deadline));
+    return read_sync(stream, buf, len, deadline, timeout_ms);
   for (;;) {
     DWORD want = (DWORD)len;
     left = xipc__remaining_ms(deadline);
@@ -319,37 +320,47 @@ static int write_error(xipc_stream_t *stream, DWORD err, int timeout_ms) {
 }
 
 /* A write with a timeout that only ever asks for what the pipe takes now (file comment). */
-static int write_timed(xipc_stream_t *stream, const char *buf, DWORD len, int timeout_ms) {
-  uint64_t deadline = xipc__deadline(timeout_ms);
-  int backoff_ms = 1;
-  DWORD quota, done, err;
-  for (;;) {
-    int left = xipc__remaining_ms(deadline);
-    DWORD want;
-    if (!stream->quota_known || !write_quota(stream, &quota)) {
-      /* The system cannot say: one write, as large as asked (docs/pipes.md). */
-      err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, len, left, &done);
-      return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
-    }
-    if (len <= XIPC_PIPE_ATOMIC)
-      want = quota >= len ? len : 0; /* a small message goes whole or waits */
-    else
-      want = quota < len ? quota : len;
-    if (want > 0) {
-      err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, want, left, &done);
-      return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
-    }
-    if (left == 0)
-      return xipc__timeout_error(timeout_ms);
-    if (len > XIPC_PIPE_ATOMIC) {
-      /* Full: one byte waits for room, and either goes or does not. */
-      err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, 1, left, &done);
-      return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
-    }
-    xipc__sleep_ms(left > 0 && left < backoff_ms ? left : backoff_ms);
-    if (backoff_ms < SYNC_POLL_MAX_MS)
-      backoff_ms *= 2;
+static int write_timed(xipc_stream_t *stream, const char *buf, DWORD len, uint64_t deadline,
+                       int timeout_ms) {
+  int left = xipc__remaining_ms(deadline);
+  DWORD quota, done, err, want;
+  if (!stream->quota_known || !write_quota(stream, &quota)) {
+    /* The system cannot say: one write, as large as asked (docs/pipes.md). */
+    err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, len, left, &done);
+    return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
   }
+  if (len <= XIPC_PIPE_ATOMIC)
+    want = quota >= len ? len : 0; /* a small message goes whole */
+  else
+    want = quota < len ? quota : len;
+  if (want > 0) {
+    err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, want, left, &done);
+    return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
+  }
+  /*
+   * No room shown. That may mean a full pipe, or a reader waiting in a
+   * read: Windows lowers WriteQuotaAvailable by what a pending read asks
+   * for, so an empty pipe with a waiting reader shows none. A write
+   * completes at once in that case, so there is no waiting for room to show.
+   */
+  if (len <= XIPC_PIPE_ATOMIC) {
+    /* A small message goes whole (atomic), now or when room comes. */
+    err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, len, left, &done);
+    return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
+  }
+  /* One byte waits for room or a reader, and goes or does not: exact. */
+  err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, 1, left, &done);
+  if (err != 0)
+    return write_error(stream, err, timeout_ms);
+  /* Then what the pipe takes now, in the same call (one byte per call would crawl). */
+  if (done == 1 && write_quota(stream, &quota) && quota > 0) {
+    DWORD more = 0;
+    want = quota < len - 1 ? quota : len - 1;
+    if (overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)(buf + 1), want,
+                      xipc__remaining_ms(deadline), &more) == 0)
+      done += more;
+  }
+  return (int)done;
 }
 
 int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int timeout_ms) {
@@ -366,7 +377,7 @@ int xipc__stream_write(xipc_stream_t *stream, const void *buf, int len, int time
     return write_error(stream, GetLastError(), timeout_ms);
   }
   if (timeout_ms >= 0)
-    return write_timed(stream, buf, want, xipc__remaining_ms(deadline));
+    return write_timed(stream, buf, want, deadline, timeout_ms);
   /* Waiting for ever: nothing is cancelled, so the whole write completes and counts. */
   err = overlapped_io(stream, IO_WRITE, (void *)(uintptr_t)buf, want, -1, &done);
   return err == 0 ? (int)done : write_error(stream, err, timeout_ms);
