@@ -140,7 +140,7 @@ config_linux_clang() {
 
 # ThreadSanitizer tracks one address space and models locks it sees taken. Two tests
 # leave its model: a robust mutex handed on by a dead owner (EOWNERDEAD).
-TSAN_EXCLUDED="mutex\.(owner_killed_in_critical_section|not_recoverable_without_consistent)"
+TSAN_EXCLUDED="mutex\.(owner_killed_in_critical_section|not_recoverable_without_consistent|closed_while_held_is_abandoned)"
 
 config_linux_clang_tsan() {
   local b=$BUILD_ROOT/linux-clang-tsan

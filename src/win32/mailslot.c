@@ -7,9 +7,11 @@
  * (Wine 8 does not enforce it), so the reader publishes it in a small
  * owner-only section beside the mailslot, Local\xipc.mailslot-info.<name>,
  * which also tells writers whether a reader is there. The mailslot itself
- * makes create exclusive (it exists exactly while its reader lives; the
- * section may outlive a reader for a moment while a writer reads it). Reads always use a buffer that holds the largest message (a short
- * read buffer would lose the rest under Wine), kept in the handle: a message
+ * makes create exclusive: it exists while its reader lives (and, under Wine,
+ * while a writer still has it open: a create waits that out for a moment).
+ * The section may outlive a reader for a moment while a writer reads it.
+ * Reads always use a buffer that holds the largest message (a short read
+ * buffer would lose the rest under Wine), kept in the handle: a message
  * larger than the caller's buffer stays there (XIPC_EMSGSIZE) until a
  * receive with room takes it. The read timeout is set on the mailslot
  * (SetMailslotInfo) before each read.
@@ -20,6 +22,8 @@
 #include <string.h>
 
 #define INFO_SIZE      4096
+/* How long a create waits for a name held by a writer of a reader that has ended. */
+#define CREATE_WAIT_MS 50
 /* Empty messages skipped in a row under Wine before its read error counts as one (see recv). */
 #define EMPTY_SKIP_MAX 1024
 
@@ -66,8 +70,16 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   sa.lpSecurityDescriptor = NULL;
   rc = xipc__win32_owner_only_sa(&sa);
   if (rc == 0) {
-    /* The mailslot exists exactly while its reader lives: ERROR_ALREADY_EXISTS is XIPC_EEXIST. */
-    m->handle = CreateMailslotW(slot_name, (DWORD)max_msg_size, 0, &sa);
+    /*
+     * ERROR_ALREADY_EXISTS: a live reader (XIPC_EEXIST), or a writer that
+     * still holds the last reader's mailslot for a moment (Wine keeps it
+     * while any handle is open): waited out for CREATE_WAIT_MS.
+     */
+    uint64_t deadline = xipc__deadline(CREATE_WAIT_MS);
+    while ((m->handle = CreateMailslotW(slot_name, (DWORD)max_msg_size, 0, &sa)) ==
+               INVALID_HANDLE_VALUE &&
+           GetLastError() == ERROR_ALREADY_EXISTS && xipc__remaining_ms(deadline) > 0)
+      xipc__sleep_ms(1);
     if (m->handle == INVALID_HANDLE_VALUE)
       rc = xipc__win32_fail();
   }
