@@ -254,6 +254,18 @@ TEST_IMPL(spawn, batch_file_refused) {
   opts.argv = argv;
   ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
   ASSERT_NULL(proc);
+  {
+    /* Windows drops trailing dots and spaces: these name the same batch file (CVE-2024-43402). */
+    static const char *const suffixes[] = {".", " ", ". .", "..."};
+    char alias[620];
+    size_t i;
+    for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
+      snprintf(alias, sizeof alias, "%s%s", path, suffixes[i]);
+      argv[0] = alias;
+      ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+      ASSERT_NULL(proc);
+    }
+  }
   test_os_remove(path);
   test_os_remove(dir);
 }

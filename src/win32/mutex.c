@@ -87,7 +87,18 @@ int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
   if (rc == 0) {
     m->state_map =
         CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, STATE_SIZE, state_name);
-    rc = m->state_map != NULL ? map_state(m) : xipc__win32_fail();
+    err = GetLastError();
+    if (m->state_map == NULL)
+      rc = xipc__os_fail((int)err);
+    else if (err == ERROR_ALREADY_EXISTS)
+      /*
+       * Someone else's section is never joined (its maker could write the
+       * state); one of this user's, kept a moment by a closing handle of an
+       * ended mutex, is reused (its state is reset below while owned).
+       */
+      rc = xipc__win32_check_owner(m->state_map);
+    if (rc == 0)
+      rc = map_state(m);
   }
   if (rc == 0) {
     /* Owned from birth: nobody locks it before the state below is fresh. */
@@ -132,8 +143,11 @@ int xipc__mutex_open(xipc_mutex_t **out, const char *name) {
   rc = m->mutex != NULL ? xipc__win32_check_owner(m->mutex) : xipc__win32_fail();
   if (rc == 0) {
     /* The creator made this before the mutex; missing means it is not an xipc mutex. */
-    m->state_map = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, state_name);
-    rc = m->state_map != NULL ? map_state(m) : xipc__fail(XIPC_EIO);
+    m->state_map =
+        OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE | READ_CONTROL, FALSE, state_name);
+    rc = m->state_map != NULL ? xipc__win32_check_owner(m->state_map) : xipc__fail(XIPC_EIO);
+    if (rc == 0)
+      rc = map_state(m);
   }
   free(mutex_name);
   free(state_name);

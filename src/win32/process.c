@@ -247,9 +247,18 @@ static int search_path(const WCHAR *file, WCHAR **out) {
  * programs could then run commands ("BatBadBut", CVE-2024-24576). xipc
  * refuses them; run cmd.exe /c yourself, with arguments quoted for it.
  */
+/*
+ * A batch file runs in cmd.exe, whose quoting is not the C runtime's
+ * (BatBadBut): refused. Windows drops trailing dots and spaces from a path,
+ * so "run.bat." and "run.bat " are batch files too (CVE-2024-43402).
+ */
 static bool is_batch_file(const WCHAR *program) {
-  const WCHAR *dot = wcsrchr(program, L'.');
-  return dot != NULL && (_wcsicmp(dot, L".bat") == 0 || _wcsicmp(dot, L".cmd") == 0);
+  size_t len = wcslen(program);
+  const WCHAR *end;
+  while (len > 0 && (program[len - 1] == L'.' || program[len - 1] == L' '))
+    len--;
+  end = program + len;
+  return len >= 4 && (_wcsnicmp(end - 4, L".bat", 4) == 0 || _wcsnicmp(end - 4, L".cmd", 4) == 0);
 }
 
 static int resolve_program(const char *file, unsigned flags, WCHAR **out) {
@@ -442,7 +451,28 @@ static int create_kill_job(HANDLE *out) {
   return 0;
 }
 
+/*
+ * Spawns that hand over streams or segments mark those handles inheritable
+ * only for their CreateProcessW() call. Two threads handing over the same
+ * handle would unmark it under each other (the other's CreateProcessW then
+ * fails): such spawns take turns.
+ */
+static SRWLOCK handover_lock = SRWLOCK_INIT;
+
+static int spawn_locked(xipc_process_t **out, const xipc_spawn_options_t *opts);
+
 int xipc__process_spawn(xipc_process_t **out, const xipc_spawn_options_t *opts) {
+  bool hands_over = opts->inherit_count + opts->inherit_shm_count > 0;
+  int rc;
+  if (hands_over)
+    AcquireSRWLockExclusive(&handover_lock);
+  rc = spawn_locked(out, opts);
+  if (hands_over)
+    ReleaseSRWLockExclusive(&handover_lock);
+  return rc;
+}
+
+static int spawn_locked(xipc_process_t **out, const xipc_spawn_options_t *opts) {
   bool group = (opts->flags & XIPC_SPAWN_GROUP) != 0;
   DWORD create_flags = CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
   STARTUPINFOEXW si;

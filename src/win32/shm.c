@@ -8,8 +8,11 @@
  * back (XIPC_EEXIST). A section only knows its size rounded up to a page,
  * so xipc makes its sections a little larger and keeps the exact size in a
  * 16-byte trailer at the very end ("XIPCSIZE" + the size), which an opener
- * reads, checks (it came from another process) and honours. A section made
- * by another program has no trailer: its opener gets the page-rounded size.
+ * reads, checks (it came from another process) and honours; the creator
+ * writes the size first and then the magic, and an opener of a portable name
+ * waits (up to SETUP_WAIT_MS) for the magic. A section made by another
+ * program (opened by native name) has no trailer: its opener gets the
+ * page-rounded size.
  * An opener refuses a section another user owns.
  * A section lives while any handle or view of it remains: unlink is a no-op.
  */
@@ -19,13 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_PREFIX "xipc-shm-handle:"
+#define TOKEN_PREFIX  "xipc-shm-handle:"
+/* How long an opener waits for a creator to write the exact size (as on POSIX). */
+#define SETUP_WAIT_MS 500
 
 struct xipc_shm_s {
   void *addr;
   size_t size;
   HANDLE mapping;
   HANDLE file; /* mapped files only */
+  bool read_only;
 };
 
 /* The trailer at the end of an xipc section: magic, then the segment's exact size. */
@@ -44,22 +50,38 @@ static size_t section_bytes(size_t size) {
   return (size + TRAILER_SIZE + page - 1) / page * page;
 }
 
-static void write_trailer(void *view, size_t view_size, size_t size) {
-  uint64_t size64 = (uint64_t)size;
-  char *end = (char *)view + view_size - TRAILER_SIZE;
-  memcpy(end, trailer_magic, sizeof trailer_magic);
-  memcpy(end + sizeof trailer_magic, &size64, sizeof size64);
+/* The magic as one 64-bit word: it is published with one atomic store, after the size. */
+static LONG64 magic_word(void) {
+  LONG64 word;
+  memcpy(&word, trailer_magic, sizeof word);
+  return word;
 }
 
-/* The exact size from the trailer of a whole-section view, or `view_size` when there is none. */
+static void write_trailer(void *view, size_t view_size, size_t size) {
+  uint64_t size64 = (uint64_t)size;
+  char *end = (char *)view + view_size - TRAILER_SIZE; /* 8-byte aligned: pages end there */
+  memcpy(end + sizeof trailer_magic, &size64, sizeof size64);
+  /* The size is there before an opener can see the magic (a full barrier). */
+  InterlockedExchange64((volatile LONG64 *)(void *)end, magic_word());
+}
+
+/*
+ * The exact size from the trailer of a whole-section view; 0 when there is
+ * no trailer (yet).
+ */
 static size_t read_trailer(const void *view, size_t view_size) {
   const char *end = (const char *)view + view_size - TRAILER_SIZE;
   uint64_t size64;
-  if (view_size < TRAILER_SIZE || memcmp(end, trailer_magic, sizeof trailer_magic) != 0)
-    return view_size;
+  LONG64 magic;
+  if (view_size < TRAILER_SIZE)
+    return 0;
+  magic = *(volatile const LONG64 *)(const void *)end;
+  MemoryBarrier(); /* the size is read after the magic */
+  if (magic != magic_word())
+    return 0;
   /* Written by another process: used only if it fits the section. */
   memcpy(&size64, end + sizeof trailer_magic, sizeof size64);
-  return size64 > 0 && size64 <= view_size - TRAILER_SIZE ? (size_t)size64 : view_size;
+  return size64 > 0 && size64 <= view_size - TRAILER_SIZE ? (size_t)size64 : 0;
 }
 
 /* The wide name of a segment: the portable name mapped, or the caller's native one. */
@@ -73,8 +95,14 @@ static int wide_name(const char *name, unsigned flags, WCHAR **out) {
   return rc < 0 ? rc : xipc__win32_to_wide(native, out);
 }
 
-/* Map `size` bytes (0: the whole section) and wrap them; the handle owns mapping and file. */
-static int map_view(xipc_shm_t **out, HANDLE mapping, HANDLE file, size_t size, bool read_only) {
+/*
+ * Map `size` bytes (0: the whole section, whose size the trailer tells: with
+ * `wait`, an xipc section's creator is waited for until it has written it,
+ * else a section without one is taken in whole pages) and wrap them; the
+ * handle owns mapping and file.
+ */
+static int map_view(xipc_shm_t **out, HANDLE mapping, HANDLE file, size_t size, bool read_only,
+                    bool wait) {
   xipc_shm_t *shm = calloc(1, sizeof *shm);
   MEMORY_BASIC_INFORMATION info;
   void *addr;
@@ -88,12 +116,27 @@ static int map_view(xipc_shm_t **out, HANDLE mapping, HANDLE file, size_t size, 
     return rc;
   }
   if (size == 0) {
-    /* The whole section: its size in pages, or the exact one its trailer gives. */
-    VirtualQuery(addr, &info, sizeof info);
-    size = read_trailer(addr, info.RegionSize);
+    uint64_t deadline = xipc__deadline(SETUP_WAIT_MS);
+    if (VirtualQuery(addr, &info, sizeof info) == 0) {
+      int rc = xipc__win32_fail();
+      UnmapViewOfFile(addr);
+      free(shm);
+      return rc;
+    }
+    while ((size = read_trailer(addr, info.RegionSize)) == 0 && wait) {
+      if (xipc__remaining_ms(deadline) == 0) {
+        UnmapViewOfFile(addr);
+        free(shm);
+        return xipc__fail(XIPC_EAGAIN); /* its creator has not finished making it */
+      }
+      xipc__sleep_ms(1);
+    }
+    if (size == 0)
+      size = info.RegionSize; /* made by another program: whole pages */
   }
   shm->addr = addr;
   shm->size = size;
+  shm->read_only = read_only;
   shm->mapping = mapping;
   shm->file = file;
   *out = shm;
@@ -127,7 +170,7 @@ int xipc__shm_create(xipc_shm_t **out, const char *name, size_t size, unsigned f
     CloseHandle(mapping);
     return xipc__os_fail((int)err);
   }
-  rc = map_view(out, mapping, NULL, bytes, false);
+  rc = map_view(out, mapping, NULL, bytes, false, false);
   if (rc < 0) {
     CloseHandle(mapping);
     return rc;
@@ -154,7 +197,7 @@ int xipc__shm_open(xipc_shm_t **out, const char *name, unsigned flags) {
     CloseHandle(mapping);
     return rc;
   }
-  rc = map_view(out, mapping, NULL, 0, read_only);
+  rc = map_view(out, mapping, NULL, 0, read_only, !(flags & XIPC_SHM_NATIVE_NAME));
   if (rc < 0)
     CloseHandle(mapping);
   return rc;
@@ -173,7 +216,7 @@ int xipc__shm_create_anonymous(xipc_shm_t **out, size_t size) {
   int rc;
   if (mapping == NULL)
     return xipc__win32_fail();
-  rc = map_view(out, mapping, NULL, size, false);
+  rc = map_view(out, mapping, NULL, size, false, false);
   if (rc < 0)
     CloseHandle(mapping);
   return rc;
@@ -240,7 +283,7 @@ int xipc__shm_map_file(xipc_shm_t **out, const char *path, size_t size, unsigned
     CloseHandle(file);
     return rc;
   }
-  rc = map_view(out, mapping, file, size, read_only);
+  rc = map_view(out, mapping, file, size, read_only, false);
   if (rc < 0) {
     CloseHandle(mapping);
     CloseHandle(file);
@@ -249,6 +292,9 @@ int xipc__shm_map_file(xipc_shm_t **out, const char *path, size_t size, unsigned
 }
 
 int xipc__shm_flush(xipc_shm_t *shm) {
+  /* Nothing to write back from a read-only view (and FlushFileBuffers needs write access). */
+  if (shm->read_only)
+    return 0;
   if (!FlushViewOfFile(shm->addr, shm->size))
     return xipc__win32_fail();
   if (shm->file != NULL && !FlushFileBuffers(shm->file))
@@ -293,7 +339,7 @@ int xipc__shm_from_token(xipc_shm_t **out, const char *token, unsigned flags) {
   if (!GetHandleInformation(mapping, &info))
     return xipc__win32_fail();
   SetHandleInformation(mapping, HANDLE_FLAG_INHERIT, 0);
-  return map_view(out, mapping, NULL, (size_t)size, (flags & XIPC_SHM_READ_ONLY) != 0);
+  return map_view(out, mapping, NULL, (size_t)size, (flags & XIPC_SHM_READ_ONLY) != 0, false);
 }
 
 /* The section handle a child inherits for this segment (xipc_spawn). */
