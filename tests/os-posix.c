@@ -347,6 +347,19 @@ int test_os_first_inheritable_fd(void) {
   return found;
 }
 
+xipc_os_handle_t test_os_detach_stdio(int i) {
+  int saved = fcntl(i, F_DUPFD_CLOEXEC, 3);
+  if (saved < 0 || close(i) != 0)
+    test_fail(__FILE__, __LINE__, "detaching descriptor %d: %s", i, strerror(errno));
+  return (xipc_os_handle_t)saved;
+}
+
+void test_os_reattach_stdio(int i, xipc_os_handle_t saved) {
+  if (dup2((int)saved, i) != i)
+    test_fail(__FILE__, __LINE__, "reattaching descriptor %d: %s", i, strerror(errno));
+  close((int)saved);
+}
+
 void test_os_exit_thread(void) {
   pthread_exit(NULL);
 }

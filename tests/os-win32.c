@@ -499,6 +499,18 @@ int test_os_first_inheritable_fd(void) {
   return -1; /* handles cannot be listed; see test_os_handle_inheritable() */
 }
 
+static const DWORD std_ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+
+xipc_os_handle_t test_os_detach_stdio(int i) {
+  HANDLE saved = GetStdHandle(std_ids[i]);
+  SetStdHandle(std_ids[i], NULL);
+  return (xipc_os_handle_t)saved;
+}
+
+void test_os_reattach_stdio(int i, xipc_os_handle_t saved) {
+  SetStdHandle(std_ids[i], (HANDLE)saved);
+}
+
 void test_os_exit_thread(void) {
   ExitThread(0);
 }

@@ -342,6 +342,14 @@ bool test_os_handle_inheritable(xipc_os_handle_t handle);
  */
 int test_os_first_inheritable_fd(void);
 
+/*
+ * Take standard stream `i` (0-2) away from this process (POSIX: close the
+ * descriptor; Windows: no standard handle) and return a copy of it to give
+ * back with test_os_reattach_stdio().
+ */
+xipc_os_handle_t test_os_detach_stdio(int i);
+void test_os_reattach_stdio(int i, xipc_os_handle_t saved);
+
 /* End the calling thread (the main thread too: the process lives on while other threads run). */
 TEST_NORETURN void test_os_exit_thread(void);
 /* True where test_os_fork() can make a child (POSIX; Windows has no fork()). */

@@ -50,6 +50,20 @@ HELPER_IMPL(hold_stream) {
   return 0;
 }
 
+/* Sleep argv[1] ms, read argv[2] bytes from the stream of token argv[0], and exit. */
+HELPER_IMPL(read_some_then_exit) {
+  xipc_stream_t *in;
+  static char buf[65536];
+  size_t want;
+  if (argc != 3 || xipc_stream_from_token(&in, argv[0]) < 0)
+    return 100;
+  want = (size_t)atoi(argv[2]);
+  xipc_sleep_ms(atoi(argv[1]));
+  if (want > sizeof buf || xipc_stream_read_exact(in, buf, want, -1, NULL) < 0)
+    return 101;
+  return xipc_stream_close(in) == 0 ? 0 : 102; /* the writer's write is cut short here */
+}
+
 /* A message of the atomicity test: header, then payload bytes from the pattern. */
 typedef struct frame_header {
   uint32_t writer, seq, len, check;
@@ -141,6 +155,40 @@ TEST_IMPL(pipe, ignore_sigpipe_opt_in) {
   ASSERT_ERR(xipc_stream_write(w, "x", 1, 1000), XIPC_EPIPE);
   ASSERT_ERR(xipc_stream_write(w, "x", 1, -1), XIPC_EPIPE);
   xipc_stream_close(w);
+}
+
+/*
+ * The reader goes away in the middle of a blocking write: the write returns
+ * what went (or XIPC_EPIPE), the next one XIPC_EPIPE, and no SIGPIPE is
+ * left behind to kill the writer once the write returns.
+ */
+TEST_IMPL(pipe, reader_exits_during_blocking_write) {
+  static char big[4 << 20];
+  xipc_stream_t *r, *w;
+  xipc_stream_t *give[1];
+  xipc_spawn_options_t opts;
+  xipc_process_t *proc;
+  int rc;
+  ASSERT_TRUE(test_os_sigpipe_is_default());
+  make_pipe(&r, &w);
+  give[0] = r;
+  memset(&opts, 0, sizeof opts);
+  opts.argv = helper_argv("read_some_then_exit", test_token(r, 0), "200", "1000", NULL);
+  opts.inherit = give;
+  opts.inherit_count = 1;
+  proc = helper_start_opts(&opts);
+  ASSERT_OK(xipc_stream_close(r)); /* only the helper reads now */
+  memset(big, 'w', sizeof big);
+  rc = xipc_stream_write(w, big, (int)sizeof big, -1); /* blocks until the reader leaves */
+  if (rc != XIPC_EPIPE && (rc < 1000 || rc >= (int)sizeof big))
+    test_fail(__FILE__, __LINE__, "blocking write as the reader left: %d (%s)", rc,
+              rc < 0 ? xipc_err_name(rc) : "bytes");
+  printf("the write returned %d (%s) when the reader left\n", rc,
+         rc < 0 ? xipc_err_name(rc) : "bytes");
+  ASSERT_ERR(xipc_stream_write(w, big, 4096, -1), XIPC_EPIPE);
+  helper_expect_exit(proc, 0);
+  ASSERT_TRUE(test_os_sigpipe_is_default());
+  ASSERT_OK(xipc_stream_close(w));
 }
 
 TEST_IMPL(pipe, epipe_after_reader_killed) {

@@ -143,6 +143,45 @@ static void feed(void *arg) {
   job->rc = xipc_stream_close(job->stream);
 }
 
+/*
+ * A parent whose own stdin is closed: the descriptors xipc opens then take
+ * the free standard slots (the child's stdin pipe, or the null device for
+ * its stdout), and the child still gets each stream where it belongs.
+ */
+TEST_IMPL(spawn, stdio_when_parent_stdin_closed) {
+  int round;
+  for (round = 0; round < 2; round++) {
+    xipc_spawn_options_t opts;
+    xipc_process_t *proc;
+    xipc_stream_t *r = NULL, *w = NULL;
+    xipc_os_handle_t saved;
+    int rc;
+    /* Round 0: the pipe takes the free slot; round 1: the null device does. */
+    if (round == 1)
+      ASSERT_OK(xipc_pipe_create(&r, &w, XIPC_PIPE_CHILD_READS, 0));
+    saved = test_os_detach_stdio(0);
+    if (round == 0)
+      rc = xipc_pipe_create(&r, &w, XIPC_PIPE_CHILD_READS, 0);
+    else
+      rc = 0;
+    memset(&opts, 0, sizeof opts);
+    opts.argv = helper_argv("cat", NULL);
+    opts.stdio[0].kind = XIPC_STDIO_STREAM;
+    opts.stdio[0].stream = r;
+    opts.stdio[1].kind = XIPC_STDIO_NULL;
+    if (rc == 0)
+      rc = xipc_spawn(&proc, &opts);
+    if (r != NULL)
+      xipc_stream_close(r); /* first: in round 0 it holds descriptor 0 */
+    test_os_reattach_stdio(0, saved);
+    ASSERT_OK(rc);
+    ASSERT_OK(xipc_stream_write_all(w, "hello", 5, test_timeout(10000), NULL));
+    ASSERT_OK(xipc_stream_close(w));
+    /* cat read 5 bytes and wrote them to the null device: exit code 5 (101: stdout broken). */
+    helper_expect_exit(proc, 5);
+  }
+}
+
 /* A real filter in the middle: parent -> child stdin, child stdout -> parent. */
 TEST_IMPL(spawn, stdin_and_stdout_piped) {
   enum { TOTAL = 1000003 };

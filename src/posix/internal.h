@@ -58,6 +58,9 @@ int xipc__posix_runtime_dir_ensure(char *buf, size_t cap);
 /* The same check for users of an existing directory, which is never created (XIPC_ENOENT). */
 int xipc__posix_runtime_dir_verify(char *buf, size_t cap);
 
+/* A pipe whose two ends are close-on-exec from the start where the system can (pipe2). */
+int xipc__posix_pipe_cloexec(int fds[2]);
+
 /* The descriptor of a shared memory handle, which xipc_spawn hands to a child. */
 int xipc__posix_shm_fd(const xipc_shm_t *shm);
 

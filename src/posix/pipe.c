@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static int make_pipe(int fds[2]) {
+int xipc__posix_pipe_cloexec(int fds[2]) {
 #ifdef XIPC_HAVE_PIPE2
   if (pipe2(fds, O_CLOEXEC) != 0)
     return xipc__os_fail(errno);
@@ -45,7 +45,7 @@ int xipc__pipe_create(xipc_stream_t **read_end, xipc_stream_t **write_end, unsig
                       size_t capacity) {
   int fds[2], rc;
   (void)flags;
-  rc = make_pipe(fds);
+  rc = xipc__posix_pipe_cloexec(fds);
   if (rc < 0)
     return rc;
   {

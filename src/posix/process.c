@@ -86,6 +86,15 @@ static int plan_stdio(fd_plan_t *plan, const xipc_stdio_t *stdio, int i) {
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
       return xipc__os_fail(errno);
+    if (fd < 3) {
+      /* It took a free standard slot of this process: moved up, or setting up another one of
+         the child's standard streams would overwrite it. */
+      int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      close(fd);
+      if (moved < 0)
+        return xipc__os_fail(errno);
+      fd = moved;
+    }
     plan->stdio[i] = plan->temps[i] = fd;
     return 0;
   }
@@ -270,14 +279,18 @@ static int search_path(const char *file, char **found) {
   return xipc__os_fail(last_err);
 }
 
-/* In the child between fork() and exec: async-signal-safe calls only. */
+/*
+ * In the child between fork() and exec: async-signal-safe calls only.
+ * max_fd: from sysconf() before the fork.
+ */
 static void child_exec(const char *file, const xipc_spawn_options_t *opts, const fd_plan_t *plan,
-                       int report_fd) {
+                       int report_fd, int max_fd) {
   char *const *envp = opts->env != NULL ? exec_strings(opts->env) : environ;
   struct sigaction dfl;
+  bool use_close_range = true;
   sigset_t none;
   size_t k;
-  int i, fd, max_fd, err;
+  int i, fd, err;
 
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -290,7 +303,9 @@ static void child_exec(const char *file, const xipc_spawn_options_t *opts, const
   if (opts->cwd != NULL && chdir(opts->cwd) != 0)
     goto fail;
   for (i = 0; i < 3; i++) {
-    if (plan->stdio[i] >= 0 && dup2(plan->stdio[i], i) < 0)
+    /* Already in place: dup2() onto itself would leave close-on-exec set. */
+    if (plan->stdio[i] == i ? fcntl(i, F_SETFD, 0) != 0
+                            : plan->stdio[i] >= 0 && dup2(plan->stdio[i], i) < 0)
       goto fail;
   }
   /* Keep the inherited descriptors open across exec, close everything else but the error pipe. */
@@ -298,15 +313,12 @@ static void child_exec(const char *file, const xipc_spawn_options_t *opts, const
     if (fcntl(plan->keep[k], F_SETFD, 0) != 0)
       goto fail;
   }
-  max_fd = (int)sysconf(_SC_OPEN_MAX);
-  if (max_fd < 0 || max_fd > 65536)
-    max_fd = 65536;
   for (fd = 3; fd < max_fd; fd++) {
     if (plan_keeps(plan, fd) || fd == report_fd)
       continue;
 #  ifdef XIPC_HAVE_CLOSE_RANGE
     /* One call for the whole run up to the next descriptor that stays. */
-    {
+    if (use_close_range) {
       int end = fd;
       while (end + 1 < max_fd && !plan_keeps(plan, end + 1) && end + 1 != report_fd)
         end++;
@@ -314,10 +326,12 @@ static void child_exec(const char *file, const xipc_spawn_options_t *opts, const
         fd = end;
         continue;
       }
+      use_close_range = false; /* an old kernel or a filter: one by one from here */
     }
 #  endif
     close(fd);
   }
+  (void)use_close_range;
   execve(file, exec_strings(opts->argv), envp);
 fail:
   err = errno;
@@ -329,7 +343,7 @@ fail:
 static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t *opts,
                        const fd_plan_t *plan) {
   char *resolved = NULL;
-  int report[2], child_err = 0, rc = 0;
+  int report[2], child_err = 0, rc = 0, max_fd;
   ssize_t got;
 
   if ((opts->flags & XIPC_SPAWN_SEARCH_PATH) && !has_slash(file)) {
@@ -338,21 +352,28 @@ static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t 
       return rc;
     file = resolved;
   }
-  if (pipe(report) != 0) {
-    free(resolved);
-    return xipc__os_fail(errno);
+  report[0] = report[1] = -1;
+  rc = xipc__posix_pipe_cloexec(report);
+  if (rc == 0 && report[1] < 3) {
+    /* The child sets up 0-2 before it could report an error: the pipe must be above them. */
+    int moved = fcntl(report[1], F_DUPFD_CLOEXEC, 3);
+    if (moved < 0)
+      rc = xipc__os_fail(errno);
+    close(report[1]);
+    report[1] = moved;
   }
-  if (fcntl(report[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(report[1], F_SETFD, FD_CLOEXEC) != 0) {
-    rc = xipc__os_fail(errno);
+  if (rc < 0)
     goto done;
-  }
+  max_fd = (int)sysconf(_SC_OPEN_MAX);
+  if (max_fd < 0 || max_fd > 65536)
+    max_fd = 65536;
   *pid = fork();
   if (*pid < 0) {
     rc = xipc__os_fail(errno);
     goto done;
   }
   if (*pid == 0)
-    child_exec(file, opts, plan, report[1]);
+    child_exec(file, opts, plan, report[1], max_fd);
   /* Also set the group from this side, so a kill right after return finds it. */
   if (opts->flags & XIPC_SPAWN_GROUP)
     setpgid(*pid, *pid);

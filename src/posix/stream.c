@@ -180,7 +180,8 @@ static ssize_t io_once(const xipc_stream_t *stream, bool is_write, void *buf, si
     n = io_call(stream, is_write, buf, len, nowait);
     if (!sigismember(&old, SIGPIPE)) {
       saved = errno;
-      if (n < 0 && saved == EPIPE)
+      /* A write cut short by the reader's leaving raised SIGPIPE too, with its count. */
+      if ((n < 0 && saved == EPIPE) || (n >= 0 && (size_t)n < len))
         consume_sigpipe(&pipe_set);
       pthread_sigmask(SIG_SETMASK, &old, NULL);
       errno = saved;
@@ -343,7 +344,8 @@ static int adopt_fd(xipc_stream_t **out, int fd) {
     kind = XIPC__STREAM_FIFO; /* a pipe of unknown history reads like a FIFO */
   else if (S_ISSOCK(st.st_mode))
     kind = XIPC__STREAM_SOCKET;
-  rc = xipc__posix_set_cloexec(fd, true);
+  /* Not this process's own standard streams: every child would lose them. */
+  rc = fd < 3 ? 0 : xipc__posix_set_cloexec(fd, true);
   if (rc < 0)
     return rc;
   *out = xipc__posix_stream_new(fd, kind);
