@@ -74,9 +74,10 @@ if(NOT WIN32)
   unset(CMAKE_REQUIRED_DEFINITIONS)
   if(CMAKE_SYSTEM_NAME MATCHES "Linux|Android")
     # /proc/self/exe names the running program; /proc/<pid>/stat tells a zombie; shm and
-    # semaphore names may be 255 bytes; a named semaphore is the file /dev/shm/sem.<name>.
+    # semaphore names may be 255 bytes; a named semaphore is the file /dev/shm/sem.<name>; a
+    # message queue descriptor can be polled.
     list(APPEND XIPC_FEATURE_DEFINITIONS XIPC_HAVE_PROC_SELF_EXE XIPC_HAVE_PROC_PID_STAT
-         XIPC_HAVE_LONG_SHM_NAMES XIPC_HAVE_DEV_SHM_SEM)
+         XIPC_HAVE_LONG_SHM_NAMES XIPC_HAVE_DEV_SHM_SEM XIPC_HAVE_POLLABLE_MQ)
   endif()
 endif()
 

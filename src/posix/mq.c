@@ -5,10 +5,13 @@
  * only when asked; glibc's mq_open passes O_CLOEXEC through).
  *
  * Timeouts: mq_timedsend()/mq_timedreceive() take an absolute time on
- * CLOCK_REALTIME. xipc keeps its deadline on the monotonic clock and turns
- * the time left into a realtime deadline just before each call, retrying
- * with the time left after an interruption; a jump of the realtime clock
- * during one wait still stretches or shortens that wait (docs/mq.md).
+ * CLOCK_REALTIME. Where a queue descriptor can be polled (Linux), a timed
+ * call is an attempt that cannot wait (an absolute time already past) and
+ * poll() for the time left on the monotonic clock, so a step of the
+ * realtime clock changes nothing. Elsewhere xipc turns the time left into a
+ * realtime deadline just before each call, retrying with the time left
+ * after an interruption; a jump of the realtime clock during one wait then
+ * stretches or shortens that wait (docs/mq.md).
  */
 #include "internal.h"
 
@@ -19,6 +22,7 @@
 #  include <fcntl.h>
 #  include <limits.h>
 #  include <mqueue.h>
+#  include <poll.h>
 #  include <stdio.h>
 #  include <string.h>
 #  include <sys/stat.h>
@@ -84,6 +88,7 @@ static int native_open(xipc__mqnative_t **out, const char *name) {
   return wrap(out, mqd);
 }
 
+#  ifndef XIPC_HAVE_POLLABLE_MQ
 /* The realtime deadline of a wait of `left_ms` from now. */
 static struct timespec realtime_in(int left_ms) {
   struct timespec ts;
@@ -95,6 +100,37 @@ static struct timespec realtime_in(int left_ms) {
     ts.tv_nsec -= 1000000000L;
   }
   return ts;
+}
+#  endif
+
+/*
+ * After a timed call gave ETIMEDOUT (or EINTR) with time left: 0 to call
+ * again, or the timeout error. With a pollable queue the call did not wait
+ * (its absolute time was already past): wait here on the monotonic clock.
+ */
+static int wait_again(const xipc__mqnative_t *q, short events, uint64_t deadline, int timeout_ms) {
+#  ifdef XIPC_HAVE_POLLABLE_MQ
+  int rc;
+  if (xipc__remaining_ms(deadline) == 0)
+    return xipc__timeout_error(timeout_ms);
+  rc = xipc__posix_wait_until((int)q->mqd, events, deadline, timeout_ms);
+  return rc < 0 ? rc : 0;
+#  else
+  (void)q;
+  (void)events;
+  return xipc__remaining_ms(deadline) == 0 ? xipc__timeout_error(timeout_ms) : 0;
+#  endif
+}
+
+/* The absolute time for a timed call with `left_ms` to go (see the file comment). */
+static struct timespec timed_call_until(int left_ms) {
+#  ifdef XIPC_HAVE_POLLABLE_MQ
+  struct timespec past = {0, 0};
+  (void)left_ms;
+  return past;
+#  else
+  return realtime_in(left_ms);
+#  endif
 }
 
 static int native_send(xipc__mqnative_t *q, const void *buf, size_t len, unsigned prio,
@@ -110,22 +146,23 @@ static int native_send(xipc__mqnative_t *q, const void *buf, size_t len, unsigne
     if (left < 0) {
       rc = mq_send(q->mqd, (const char *)buf, len, prio);
     } else {
-      until = realtime_in(left);
+      until = timed_call_until(left);
       rc = mq_timedsend(q->mqd, (const char *)buf, len, prio, &until);
     }
     if (rc == 0)
       return 0;
-    if (errno == ETIMEDOUT && xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
     if (errno != EINTR && errno != ETIMEDOUT)
       return xipc__os_fail(errno);
-    /* Interrupted, or the realtime clock moved: wait on for the time left. */
+    /* Full, interrupted, or the realtime clock moved: wait on for the time left. */
+    if (left >= 0 && (rc = wait_again(q, POLLOUT, deadline, timeout_ms)) < 0)
+      return rc;
   }
 }
 
 static int native_recv(xipc__mqnative_t *q, void *buf, size_t cap, unsigned *prio, int timeout_ms) {
   uint64_t deadline = xipc__deadline(timeout_ms);
   unsigned got_prio;
+  int rc;
   for (;;) {
     int left = xipc__remaining_ms(deadline);
     ssize_t n;
@@ -133,7 +170,7 @@ static int native_recv(xipc__mqnative_t *q, void *buf, size_t cap, unsigned *pri
     if (left < 0) {
       n = mq_receive(q->mqd, (char *)buf, cap, &got_prio);
     } else {
-      until = realtime_in(left);
+      until = timed_call_until(left);
       n = mq_timedreceive(q->mqd, (char *)buf, cap, &got_prio, &until);
     }
     if (n >= 0) {
@@ -141,10 +178,10 @@ static int native_recv(xipc__mqnative_t *q, void *buf, size_t cap, unsigned *pri
         *prio = got_prio;
       return n > INT_MAX ? INT_MAX : (int)n;
     }
-    if (errno == ETIMEDOUT && xipc__remaining_ms(deadline) == 0)
-      return xipc__timeout_error(timeout_ms);
     if (errno != EINTR && errno != ETIMEDOUT)
       return xipc__os_fail(errno);
+    if (left >= 0 && (rc = wait_again(q, POLLIN, deadline, timeout_ms)) < 0)
+      return rc;
   }
 }
 
