@@ -129,8 +129,16 @@ int xipc__ignore_sigpipe(void) {
   return 0;
 }
 
-/* Cleared when the kernel refuses RWF_NOWAIT on pipes; then poll() bounds each call. */
+/*
+ * Cleared when the kernel refuses RWF_NOWAIT on a pipe or FIFO; then poll()
+ * bounds each call on them. A refusal on anything else (a tty, a file)
+ * says nothing about pipes and changes nothing here.
+ */
 static atomic_int nowait_supported = RWF_NOWAIT_FLAG != 0;
+
+static bool is_pipe_kind(const xipc_stream_t *stream) {
+  return stream->kind == XIPC__STREAM_PIPE || stream->kind == XIPC__STREAM_FIFO;
+}
 
 /* Outcome of one system call: a count, or -1 with errno (EAGAIN: it would have blocked). */
 static ssize_t io_call(const xipc_stream_t *stream, bool is_write, void *buf, size_t len,
@@ -165,7 +173,7 @@ static ssize_t io_once(const xipc_stream_t *stream, bool is_write, void *buf, si
   sigset_t pipe_set, old;
   ssize_t n;
   int saved;
-  if (nowait && !stream->nonblocking && stream->kind != XIPC__STREAM_SOCKET &&
+  if (nowait && !stream->nonblocking && is_pipe_kind(stream) &&
       !atomic_load_explicit(&nowait_supported, memory_order_relaxed)) {
     errno = ENOTSUP;
     return -1;
@@ -189,7 +197,8 @@ static ssize_t io_once(const xipc_stream_t *stream, bool is_write, void *buf, si
   }
   if (n < 0 && nowait && (errno == EOPNOTSUPP || errno == EINVAL || errno == ESPIPE) &&
       !stream->nonblocking && stream->kind != XIPC__STREAM_SOCKET) {
-    atomic_store_explicit(&nowait_supported, 0, memory_order_relaxed);
+    if (is_pipe_kind(stream))
+      atomic_store_explicit(&nowait_supported, 0, memory_order_relaxed);
     errno = ENOTSUP;
   }
   return n;
