@@ -40,13 +40,33 @@ static int wrap(xipc_mq_t **out, xipc_mq_backend_t backend, xipc__mqshm_t *shm,
   mq->backend = backend;
   mq->shm = shm;
   mq->native = native;
-  if (shm != NULL)
+  if (shm != NULL) {
     xipc__mqshm_attr(shm, &attr, &count);
-  else if (xipc__mqnative()->attr(native, &attr, &count) < 0)
-    attr.max_msg_size = 0;
+  } else {
+    int rc = xipc__mqnative()->attr(native, &attr, &count);
+    if (rc < 0) {
+      xipc__mqnative()->close(native);
+      free(mq);
+      return rc;
+    }
+  }
   mq->max_msg_size = attr.max_msg_size;
   *out = mq;
   return 0;
+}
+
+/*
+ * Whether the check on the other backend found a queue under the name:
+ * one there (0), or one that is there but cannot be used (no access, half
+ * built or damaged). Not: no such queue, no such backend on this kernel
+ * (XIPC_ENOTSUP); other failures (out of descriptors, memory) are returned.
+ */
+static int name_taken(int rc) {
+  if (rc == 0 || rc == XIPC_EACCES || rc == XIPC_EPERM || rc == XIPC_EIO || rc == XIPC_EAGAIN)
+    return xipc__fail(XIPC_EEXIST);
+  if (rc == XIPC_ENOENT || rc == XIPC_ENOTSUP)
+    return 0;
+  return rc;
 }
 
 int xipc_mq_create(xipc_mq_t **out, const char *name, const xipc_mq_attr_t *attr) {
@@ -72,8 +92,8 @@ int xipc_mq_create(xipc_mq_t **out, const char *name, const xipc_mq_attr_t *attr
     rc = xipc__mqshm_open(&shm, name);
     if (rc == 0)
       xipc__mqshm_close(shm);
-    if (rc != XIPC_ENOENT)
-      return xipc__fail(XIPC_EEXIST);
+    if ((rc = name_taken(rc)) < 0)
+      return rc;
     rc = xipc__mqnative()->create(&native, name, attr);
     return rc < 0 ? rc : wrap(out, XIPC_MQ_NATIVE, NULL, native);
   }
@@ -81,8 +101,8 @@ int xipc_mq_create(xipc_mq_t **out, const char *name, const xipc_mq_attr_t *attr
     rc = xipc__mqnative()->open(&native, name);
     if (rc == 0)
       xipc__mqnative()->close(native);
-    if (rc != XIPC_ENOENT)
-      return xipc__fail(XIPC_EEXIST);
+    if ((rc = name_taken(rc)) < 0)
+      return rc;
   }
   rc = xipc__mqshm_create(&shm, name, attr);
   return rc < 0 ? rc : wrap(out, XIPC_MQ_SHM, shm, NULL);
@@ -110,6 +130,8 @@ int xipc_mq_open(xipc_mq_t **out, const char *name, xipc_mq_backend_t backend) {
   if (xipc__mqnative() == NULL) /* no shm queue, and no native queues on this system */
     return xipc__fail(backend == XIPC_MQ_DEFAULT ? XIPC_ENOENT : XIPC_ENOTSUP);
   rc = xipc__mqnative()->open(&native, name);
+  if (rc == XIPC_ENOTSUP && backend == XIPC_MQ_DEFAULT)
+    return xipc__fail(XIPC_ENOENT); /* a kernel without POSIX queues: there is no such queue */
   return rc < 0 ? rc : wrap(out, XIPC_MQ_NATIVE, NULL, native);
 }
 

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Longest shm/semaphore name on macOS and the BSDs (PSHMNAMLEN), with the slash. */
-#define BSD_OBJECT_NAME_MAX  31
+/*
+ * Longest shm/semaphore name on macOS and the BSDs, with the slash: 30, since
+ * macOS's sem_open() counts the terminating NUL against PSEMNAMLEN (31).
+ */
+#define BSD_OBJECT_NAME_MAX  30
 /* Longest socket file name kept readable; longer ones are hashed (docs/names.md). */
 #define SOCKET_FILE_NAME_MAX 40
 
@@ -31,6 +34,9 @@ int xipc_name_validate(const char *name) {
     if (!is_name_char((unsigned char)name[len]))
       return xipc__fail(XIPC_EINVAL);
   }
+  /* Windows drops a path's trailing dots: "a." would be the pipe or mailslot "a" there. */
+  if (name[len - 1] == '.')
+    return xipc__fail(XIPC_EINVAL);
   return len > XIPC_NAME_MAX ? xipc__fail(XIPC_ENAMETOOLONG) : 0;
 }
 
@@ -81,12 +87,15 @@ static int map_posix(xipc_name_scheme_t scheme, const char *kind, xipc_kind_t k,
   bool is_socket = k == XIPC_KIND_LOCAL || k == XIPC_KIND_MAILSLOT;
   const char *lead = is_path ? "" : "/xipc.";
   size_t full = strlen(lead) + strlen(kind) + 1 + strlen(name);
-  bool hashed = (is_socket && full > SOCKET_FILE_NAME_MAX) ||
-                (!is_path && scheme == XIPC_SCHEME_BSD && full > BSD_OBJECT_NAME_MAX);
+  bool bsd_object = !is_path && scheme == XIPC_SCHEME_BSD;
+  bool hashed =
+      (is_socket && full > SOCKET_FILE_NAME_MAX) || (bsd_object && full > BSD_OBJECT_NAME_MAX);
   int n;
   if (hashed) {
     unsigned long long h = (unsigned long long)name_hash(name);
-    n = snprintf(buf, cap, "%s%s..%016llx", lead, kind, h);
+    /* BSD objects: the first 15 hex digits, so that "/xipc.channel..<hash>" fits in 30. */
+    n = bsd_object ? snprintf(buf, cap, "%s%s..%015llx", lead, kind, h >> 4)
+                   : snprintf(buf, cap, "%s%s..%016llx", lead, kind, h);
   } else {
     n = snprintf(buf, cap, "%s%s.%s", lead, kind, name);
   }

@@ -28,6 +28,8 @@ static const void *inherited(const xipc_spawn_options_t *opts, size_t i) {
 /* Every inherited object is given, and given once (Windows refuses repeats in a handle list). */
 static bool valid_inherit_list(const xipc_spawn_options_t *opts) {
   size_t total = opts->inherit_count + opts->inherit_shm_count, i, j;
+  if (total < opts->inherit_count) /* the sum overflowed: no list is that long */
+    return false;
   if ((opts->inherit_count > 0 && opts->inherit == NULL) ||
       (opts->inherit_shm_count > 0 && opts->inherit_shm == NULL))
     return false;
@@ -94,7 +96,8 @@ int xipc_spawn_piped(xipc_process_t **out, const xipc_spawn_options_t *opts,
     *to_stdin = NULL;
   if (from_stdout != NULL)
     *from_stdout = NULL;
-  if (out == NULL || opts == NULL)
+  /* One stream pointer for both ends would lose the first pipe end made. */
+  if (out == NULL || opts == NULL || (to_stdin != NULL && (void *)to_stdin == (void *)from_stdout))
     return xipc__fail(XIPC_EINVAL);
   *out = NULL;
   piped = *opts;

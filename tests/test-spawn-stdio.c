@@ -196,6 +196,13 @@ TEST_IMPL(spawn, stdin_and_stdout_piped) {
   ASSERT_NOT_NULL(expected);
   memset(&opts, 0, sizeof opts);
   opts.argv = helper_argv("cat", NULL);
+  {
+    /* One pointer for both streams would lose one of them. */
+    xipc_stream_t *both = NULL;
+    xipc_process_t *none = NULL;
+    ASSERT_ERR(xipc_spawn_piped(&none, &opts, &both, &both), XIPC_EINVAL);
+    ASSERT_NULL(none);
+  }
   ASSERT_OK(xipc_spawn_piped(&proc, &opts, &in, &out));
   job.stream = in;
   job.total = TOTAL;
@@ -267,6 +274,7 @@ TEST_IMPL(spawn, inherit_only_what_is_given) {
 
 TEST_IMPL(spawn, inherit_invalid_lists) {
   xipc_stream_t *r, *w, *list[2];
+  xipc_shm_t *shms[1] = {NULL};
   xipc_spawn_options_t opts;
   xipc_process_t *proc = NULL;
   ASSERT_OK(xipc_pipe_create(&r, &w, 0, 0));
@@ -281,6 +289,13 @@ TEST_IMPL(spawn, inherit_invalid_lists) {
   list[1] = r;
   opts.inherit_count = 2;
   ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  /* Counts whose sum wraps around: refused, not read past the lists. */
+  opts.inherit_count = 1;
+  opts.inherit_shm = shms;
+  opts.inherit_shm_count = SIZE_MAX;
+  ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);
+  opts.inherit_shm = NULL;
+  opts.inherit_shm_count = 0;
   opts.inherit_count = 0;
   opts.stdio[0].kind = XIPC_STDIO_STREAM; /* without a stream */
   ASSERT_ERR(xipc_spawn(&proc, &opts), XIPC_EINVAL);

@@ -63,6 +63,9 @@ typedef struct xipc_mq_attr {
  * XIPC_MQ_NATIVE where the system has no POSIX queues; for the native
  * backend, XIPC_EINVAL when the system's limits refuse the sizes
  * (xipc_mq_native_limits), XIPC_EMFILE / XIPC_ENOSPC for too many queues.
+ * The check on the other backend and the create are two steps: two
+ * processes creating one name at the same moment with different backends
+ * may both succeed (docs/mq.md).
  */
 XIPC_EXTERN int xipc_mq_create(xipc_mq_t **out, const char *name, const xipc_mq_attr_t *attr);
 

@@ -150,7 +150,8 @@ XIPC_EXTERN void xipc_process_close(xipc_process_t *proc);
  * parent. `to_stdin` (may be NULL: stdin as in opts) receives the stream that
  * writes to the child's stdin; `from_stdout` (may be NULL) the stream that
  * reads its stdout. The child's ends are plain pipe ends; the parent's are
- * xipc streams with timeouts. Other options as for xipc_spawn().
+ * xipc streams with timeouts. Other options as for xipc_spawn(). XIPC_EINVAL
+ * when to_stdin and from_stdout are the same pointer.
  */
 XIPC_EXTERN int xipc_spawn_piped(xipc_process_t **out, const xipc_spawn_options_t *opts,
                                  xipc_stream_t **to_stdin, xipc_stream_t **from_stdout);

@@ -100,7 +100,9 @@ enum {
 
 /*
  * Wrap a native pipe, FIFO or socket handle that the caller owns in a
- * stream; the stream owns it from then on. XIPC_EBADF when it is not valid.
+ * stream; the stream owns it from then on. XIPC_EINVAL for
+ * XIPC_OS_HANDLE_INVALID or unknown flags, XIPC_EBADF for a handle that is
+ * not open.
  */
 XIPC_EXTERN int xipc_stream_from_native(xipc_stream_t **out, xipc_os_handle_t handle,
                                         unsigned flags);
