@@ -343,7 +343,8 @@ fail:
 static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t *opts,
                        const fd_plan_t *plan) {
   char *resolved = NULL;
-  int report[2], child_err = 0, rc = 0, max_fd;
+  int report[2], child_err = 0, rc = 0, max_fd, fork_err;
+  sigset_t all, old_mask;
   ssize_t got;
 
   if ((opts->flags & XIPC_SPAWN_SEARCH_PATH) && !has_slash(file)) {
@@ -367,9 +368,15 @@ static int spawn_child(pid_t *pid, const char *file, const xipc_spawn_options_t 
   max_fd = (int)sysconf(_SC_OPEN_MAX);
   if (max_fd < 0 || max_fd > 65536)
     max_fd = 65536;
+  /* No handler of the parent's may run in the child before it resets them all. */
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old_mask);
   *pid = fork();
+  fork_err = errno;
+  if (*pid != 0)
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
   if (*pid < 0) {
-    rc = xipc__os_fail(errno);
+    rc = xipc__os_fail(fork_err);
     goto done;
   }
   if (*pid == 0)

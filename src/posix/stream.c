@@ -47,11 +47,28 @@
 #  define RWF_NOWAIT_FLAG 0
 #endif
 
+/*
+ * Where the system can turn SIGPIPE off for one descriptor (macOS, the
+ * BSDs: F_SETNOSIGPIPE), it is turned off for pipe and FIFO ends: macOS
+ * raises a pipe's SIGPIPE on the whole process, which the per-thread mask
+ * of io_once() cannot hold back in a program with other threads.
+ */
+static void no_sigpipe(int fd, xipc__stream_kind_t kind) {
+#ifdef F_SETNOSIGPIPE
+  if (fd >= 0 && (kind == XIPC__STREAM_PIPE || kind == XIPC__STREAM_FIFO))
+    fcntl(fd, F_SETNOSIGPIPE, 1);
+#else
+  (void)fd;
+  (void)kind;
+#endif
+}
+
 xipc_stream_t *xipc__posix_stream_new(int fd, xipc__stream_kind_t kind) {
   xipc_stream_t *stream = calloc(1, sizeof *stream);
   int flags = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
   if (stream == NULL)
     return NULL;
+  no_sigpipe(fd, kind);
   stream->fd = fd;
   stream->kind = kind;
   stream->nonblocking = flags >= 0 && (flags & O_NONBLOCK) != 0;
@@ -255,6 +272,7 @@ static int open_pending_fifo(xipc_stream_t *stream, uint64_t deadline, int timeo
   int fd, rc = xipc__posix_fifo_open_writer(stream->fifo_path, deadline, timeout_ms, &fd);
   if (rc < 0)
     return rc;
+  no_sigpipe(fd, stream->kind);
   stream->fd = fd;
   free(stream->fifo_path);
   stream->fifo_path = NULL;
