@@ -149,6 +149,37 @@ TEST_IMPL(fifo, writer_without_reader) {
   ASSERT_NULL(w);
 }
 
+/*
+ * The creator's end closes while its writer still holds the other end: a
+ * new writer is told at once (Windows: XIPC_ENOENT; the pipe's name lives on
+ * in the old writer's end, but the FIFO is gone) or, on POSIX, waits for a
+ * reader as with any FIFO that has none, until it is unlinked. (Wine
+ * drops the pipe's name with its server, so only real Windows, in
+ * appveyor.yml, shows the case the creator's marker is for.)
+ */
+TEST_IMPL(fifo, creator_gone_while_peer_holds) {
+  xipc_stream_t *r, *w1, *w2 = NULL;
+  char name[64], buf[4];
+  int64_t start;
+  test_unique_name(name, sizeof name, "gone");
+  ASSERT_OK(xipc_fifo_create(&r, name, XIPC_FIFO_READ, 0));
+  ASSERT_OK(xipc_fifo_open(&w1, name, XIPC_FIFO_WRITE, 1000));
+  ASSERT_EQ(xipc_stream_write(w1, "x", 1, 1000), 1);
+  ASSERT_EQ(xipc_stream_read(r, buf, sizeof buf, 1000), 1);
+  ASSERT_OK(xipc_stream_close(r)); /* the creator leaves; w1 stays */
+  start = test_now_ms();
+  if (fifo_is_file()) {
+    ASSERT_ERR(xipc_fifo_open(&w2, name, XIPC_FIFO_WRITE, 200), XIPC_ETIMEDOUT);
+    ASSERT_OK(xipc_fifo_unlink(name));
+    ASSERT_ERR(xipc_fifo_open(&w2, name, XIPC_FIFO_WRITE, 200), XIPC_ENOENT);
+  } else {
+    ASSERT_ERR(xipc_fifo_open(&w2, name, XIPC_FIFO_WRITE, 5000), XIPC_ENOENT);
+    ASSERT_LT(test_now_ms() - start, 1000); /* told, not left to wait out the timeout */
+  }
+  ASSERT_NULL(w2);
+  ASSERT_OK(xipc_stream_close(w1));
+}
+
 TEST_IMPL(fifo, eof_after_writer_closes) {
   xipc_stream_t *r, *w;
   char name[64], buf[8];

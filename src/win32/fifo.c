@@ -4,7 +4,12 @@
  * \\.\pipe\xipc.fifo.<name>. The creator holds the server instance and
  * connects it (ConnectNamedPipe) at its first read or write, within that
  * call's timeout; an opener is a client of the opposite direction. The FIFO
- * lives as long as the creator's end; it takes one client, once.
+ * lives as long as the creator's end; it takes one client at a time.
+ *
+ * The pipe's name outlives the creator's end while a connected peer still
+ * holds its own, and an opener would then find it busy and wait. So the
+ * creator also holds a named event, Local\xipc.fifo-alive.<name>: an opener
+ * that finds the pipe busy and no event knows the creator is gone.
  */
 #include "internal.h"
 
@@ -13,18 +18,47 @@
 #define DEFAULT_FIFO_SIZE 65536
 #define MAX_FIFO_SIZE     (4u << 20) /* pipe buffers live in kernel non-paged memory */
 
-static int fifo_wide_name(const char *name, WCHAR **out) {
-  char native[XIPC_NATIVE_NAME_MAX];
-  int rc = xipc_name_native(XIPC_KIND_FIFO, name, native, sizeof native);
-  return rc < 0 ? rc : xipc__win32_to_wide(native, out);
+/* How long an opener waits on a busy FIFO before it looks again whether its creator lives. */
+#define BUSY_SLICE_MS 100
+
+static int fifo_wide_names(const char *name, WCHAR **pipe_name, WCHAR **alive_name) {
+  return xipc__win32_wide_names(XIPC_KIND_FIFO, name, "fifo-alive", pipe_name, alive_name);
+}
+
+/* The creator's marker, owner-only; a marker of another user is not taken over. */
+static int make_alive_marker(const WCHAR *alive_name, HANDLE *out) {
+  SECURITY_ATTRIBUTES sa;
+  DWORD err;
+  int rc = xipc__win32_owner_only_sa(&sa);
+  if (rc < 0)
+    return rc;
+  *out = CreateEventW(&sa, TRUE, FALSE, alive_name);
+  err = GetLastError();
+  xipc__win32_free_sa(&sa);
+  if (*out == NULL)
+    return xipc__os_fail((int)err);
+  if (err == ERROR_ALREADY_EXISTS && (rc = xipc__win32_check_owner(*out)) < 0) {
+    CloseHandle(*out);
+    *out = NULL;
+    return rc;
+  }
+  return 0;
+}
+
+static bool creator_lives(const WCHAR *alive_name) {
+  HANDLE marker = OpenEventW(SYNCHRONIZE, FALSE, alive_name);
+  if (marker == NULL)
+    return GetLastError() != ERROR_FILE_NOT_FOUND;
+  CloseHandle(marker);
+  return true;
 }
 
 int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, size_t capacity) {
   DWORD size = capacity == 0 ? DEFAULT_FIFO_SIZE
                              : (capacity > MAX_FIFO_SIZE ? MAX_FIFO_SIZE : (DWORD)capacity);
-  HANDLE server;
-  WCHAR *wname;
-  int rc = fifo_wide_name(name, &wname);
+  HANDLE server, alive = NULL;
+  WCHAR *wname, *alive_name;
+  int rc = fifo_wide_names(name, &wname, &alive_name);
   if (rc < 0)
     return rc;
   rc = xipc__win32_create_pipe_server(
@@ -35,15 +69,22 @@ int xipc__fifo_create(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir
   if (rc < 0) {
     /* Not the first instance (Windows), or all instances taken (Wine): the name is in use. */
     DWORD err = (DWORD)xipc_last_os_error();
+    free(alive_name);
     if (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY)
       return XIPC_EEXIST;
     return rc;
   }
-  *out = xipc__win32_stream_new(server, true, XIPC__STREAM_PIPE);
-  if (*out == NULL) {
+  rc = make_alive_marker(alive_name, &alive);
+  free(alive_name);
+  if (rc == 0 && (*out = xipc__win32_stream_new(server, true, XIPC__STREAM_PIPE)) == NULL)
+    rc = xipc__fail(XIPC_ENOMEM);
+  if (rc < 0) {
+    if (alive != NULL)
+      CloseHandle(alive);
     CloseHandle(server);
-    return xipc__fail(XIPC_ENOMEM);
+    return rc;
   }
+  (*out)->alive = alive;
   /* A new instance takes a client even before ConnectNamedPipe(); the first call waits for it. */
   (*out)->fifo_server = true;
   (*out)->pending_connect = true;
@@ -57,8 +98,8 @@ int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, 
                                                        : GENERIC_WRITE | FILE_READ_ATTRIBUTES);
   DWORD err = 0;
   HANDLE h;
-  WCHAR *wname;
-  int rc = fifo_wide_name(name, &wname);
+  WCHAR *wname, *alive_name;
+  int rc = fifo_wide_names(name, &wname, &alive_name);
   if (rc < 0)
     return rc;
   for (;;) {
@@ -68,13 +109,19 @@ int xipc__fifo_open(xipc_stream_t **out, const char *name, xipc_fifo_dir_t dir, 
     err = h == INVALID_HANDLE_VALUE ? GetLastError() : 0;
     if (err != ERROR_PIPE_BUSY)
       break;
-    /* Another peer holds the FIFO: wait for it within the timeout. */
+    /* Busy, and its creator gone: the name lives on only in an old peer's end. */
+    if (!creator_lives(alive_name)) {
+      err = ERROR_FILE_NOT_FOUND;
+      break;
+    }
+    /* Another peer holds the FIFO: wait for it within the timeout, looking again now and then. */
     left = xipc__remaining_ms(deadline);
     if (left == 0)
       break;
-    WaitNamedPipeW(wname, left < 0 ? NMPWAIT_WAIT_FOREVER : (DWORD)left);
+    WaitNamedPipeW(wname, left < 0 || left > BUSY_SLICE_MS ? BUSY_SLICE_MS : (DWORD)left);
   }
   free(wname);
+  free(alive_name);
   if (h == INVALID_HANDLE_VALUE) {
     if (err == ERROR_PIPE_BUSY)
       return xipc__timeout_error(timeout_ms);

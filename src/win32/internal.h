@@ -80,7 +80,8 @@ struct xipc_stream_s {
   bool pending_connect; /* FIFO creator: has no peer yet */
   bool connecting;      /* FIFO creator: ConnectNamedPipe() in progress on connect_ov */
   OVERLAPPED connect_ov;
-  bool local; /* a local connection: has a peer (server: this end is a pipe server) */
+  HANDLE alive; /* FIFO creator: the named marker that the FIFO's creator lives (fifo.c) */
+  bool local;   /* a local connection: has a peer (server: this end is a pipe server) */
   bool server;
   bool messages; /* message mode: whole messages only */
   bool tcp;      /* a TCP connection */

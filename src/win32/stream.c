@@ -406,6 +406,8 @@ int xipc__stream_close(xipc_stream_t *stream) {
     rc = xipc__win32_fail();
   if (stream->event != NULL)
     CloseHandle(stream->event);
+  if (stream->alive != NULL)
+    CloseHandle(stream->alive);
   free(stream);
   return rc;
 }
