@@ -19,6 +19,8 @@
 #include <string.h>
 
 #define MAX_PROCS 16
+/* Jobs per producer at most: MAX_PROCS times this stays well inside an int. */
+#define MAX_JOBS  10000000
 #define WAIT_MS   60000
 
 typedef struct job {
@@ -200,8 +202,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (producers < 1 || producers > MAX_PROCS || consumers < 1 || consumers > MAX_PROCS ||
-      jobs < 1) {
-    fprintf(stderr, "mq-work-queue: 1 to %d producers and consumers, at least 1 job\n", MAX_PROCS);
+      jobs < 1 || jobs > MAX_JOBS) {
+    fprintf(stderr, "mq-work-queue: 1 to %d producers and consumers, 1 to %d jobs each\n",
+            MAX_PROCS, MAX_JOBS);
     return 2;
   }
   return demo(producers, consumers, jobs);

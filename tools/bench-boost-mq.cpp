@@ -26,6 +26,9 @@ static int child(const char *ping_name, const char *pong_name, const char *mode,
   std::size_t got;
   unsigned prio;
   bool echo = std::strcmp(mode, "pingpong") == 0;
+  std::memset(msg, 'r', sizeof msg);
+  if (!echo)
+    pong.send(msg, sizeof msg, 0); // ready: its start-up is not timed
   for (int i = 0; i < count; i++) {
     ping.receive(msg, sizeof msg, got, prio);
     if (echo)
@@ -37,12 +40,11 @@ static int child(const char *ping_name, const char *pong_name, const char *mode,
 }
 
 // One measurement on a fresh pair of queues; returns the child's exit code.
-template <typename Body>
-static int with_child(const char *mode, int count, Body body) {
+template <typename Body> static int with_child(const char *mode, int count, Body body) {
   static int serial;
   char exe[4096], count_str[16];
-  std::string base = "xipc-bench-boost-" + std::to_string(xipc_self_pid()) + "-" +
-                     std::to_string(++serial);
+  std::string base =
+      "xipc-bench-boost-" + std::to_string(xipc_self_pid()) + "-" + std::to_string(++serial);
   std::string ping_name = base + "-ping", pong_name = base + "-pong";
   bip::message_queue::remove(ping_name.c_str());
   bip::message_queue::remove(pong_name.c_str());
@@ -51,8 +53,8 @@ static int with_child(const char *mode, int count, Body body) {
   std::snprintf(count_str, sizeof count_str, "%d", count);
   if (xipc_self_exe(exe, sizeof exe) < 0)
     return -1;
-  const char *argv[] = {exe, "--child", ping_name.c_str(), pong_name.c_str(), mode, count_str,
-                        nullptr};
+  const char *argv[] = {exe,       "--child", ping_name.c_str(), pong_name.c_str(), mode,
+                        count_str, nullptr};
   xipc_spawn_options_t opts;
   std::memset(&opts, 0, sizeof opts);
   opts.argv = argv;
@@ -79,16 +81,17 @@ int main(int argc, char **argv) {
   std::vector<uint64_t> times((std::size_t)pingpongs);
   char msg[msg_size];
   std::memset(msg, 'q', sizeof msg);
-  int rc = with_child("pingpong", pingpongs, [&](bip::message_queue &ping, bip::message_queue &pong) {
-    std::size_t got;
-    unsigned prio;
-    for (int i = 0; i < pingpongs; i++) {
-      uint64_t start = xipc_time_ns();
-      ping.send(msg, sizeof msg, 0);
-      pong.receive(msg, sizeof msg, got, prio);
-      times[(std::size_t)i] = xipc_time_ns() - start;
-    }
-  });
+  int rc =
+      with_child("pingpong", pingpongs, [&](bip::message_queue &ping, bip::message_queue &pong) {
+        std::size_t got;
+        unsigned prio;
+        for (int i = 0; i < pingpongs; i++) {
+          uint64_t start = xipc_time_ns();
+          ping.send(msg, sizeof msg, 0);
+          pong.receive(msg, sizeof msg, got, prio);
+          times[(std::size_t)i] = xipc_time_ns() - start;
+        }
+      });
   if (rc != 0)
     return 1;
   std::sort(times.begin(), times.end());
@@ -96,6 +99,7 @@ int main(int argc, char **argv) {
   rc = with_child("sink", msgs, [&](bip::message_queue &ping, bip::message_queue &pong) {
     std::size_t got;
     unsigned prio;
+    pong.receive(msg, sizeof msg, got, prio); // the child is ready
     uint64_t start = xipc_time_ns();
     for (int i = 0; i < msgs; i++)
       ping.send(msg, sizeof msg, 0);

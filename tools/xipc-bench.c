@@ -89,7 +89,7 @@ static void close_link(link_t *link) {
  *            <pingpong|sink> <count>
  * <in>/<out>: stream tokens; for an xipc local link, <in> is the channel name, for an xipc TCP
  * link the port on 127.0.0.1. <count>: round trips (pingpong), or 64 KiB chunks to take before
- * acknowledging (sink).
+ * acknowledging (sink; it first says it is ready, so that its start-up is not timed).
  */
 static int run_child(char **argv) {
   static char buf[BULK_CHUNK];
@@ -126,6 +126,8 @@ static int run_child(char **argv) {
         return 3;
     }
   } else {
+    if (ep_write_all(&link.out, "r", 1) < 0)
+      return 4;
     for (i = 0; i < count; i++) {
       if (ep_read_exact(&link.in, buf, BULK_CHUNK) < 0)
         return 4;
@@ -258,15 +260,19 @@ static int start_child(const char *exe, const row_t *row, const char *mode, int 
   return 0;
 }
 
+/* Close the link and reap the child (killed if it does not end within a minute); 0 if it ended
+ * well. Also the clean-up of a measurement that failed part-way. */
 static int finish_child(link_t *link) {
   xipc_exit_t status;
+  int rc;
   close_link(link);
-  if (xipc_process_wait(link->child, 60000, &status) < 0) {
+  rc = xipc_process_wait(link->child, 60000, &status);
+  if (rc < 0) {
     xipc_process_kill(link->child);
-    xipc_process_wait(link->child, -1, &status);
+    xipc_process_wait(link->child, 10000, &status);
   }
   xipc_process_close(link->child);
-  return status.signal == 0 && status.code == 0 ? 0 : -1;
+  return rc == 0 && status.signal == 0 && status.code == 0 ? 0 : -1;
 }
 
 static int compare_u64(const void *a, const void *b) {
@@ -312,15 +318,24 @@ static double measure_bulk(const char *exe, const row_t *row, const settings_t *
   if (start_child(exe, row, "sink", (int)(s->bulk_bytes / BULK_CHUNK), &link) != 0)
     return 0;
   memset(chunk, 'b', sizeof chunk);
+  /* The clock starts once the child is up and says so. */
+  if (ep_read_exact(&link.in, &ack, 1) != 0) {
+    finish_child(&link);
+    return 0;
+  }
   start = xipc_time_ns();
   while (sent + sizeof chunk <= s->bulk_bytes) {
-    if (ep_write_all(&link.out, chunk, sizeof chunk) != 0)
+    if (ep_write_all(&link.out, chunk, sizeof chunk) != 0) {
+      finish_child(&link);
       return 0;
+    }
     sent += sizeof chunk;
   }
   /* The child acknowledges once it has taken every chunk. */
-  if (ep_read_exact(&link.in, &ack, 1) != 0)
+  if (ep_read_exact(&link.in, &ack, 1) != 0) {
+    finish_child(&link);
     return 0;
+  }
   elapsed = xipc_time_ns() - start;
   if (finish_child(&link) != 0)
     return 0;
@@ -465,9 +480,13 @@ int main(int argc, char **argv) {
       s.bulk_bytes = 32 * MIB;
       s.msgs = 100000;
     } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
-      s.rounds = atoi(argv[++i]);
-      if (s.rounds < 1 || s.rounds > 15)
-        s.rounds = 3;
+      char *end;
+      long rounds = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || rounds < 1 || rounds > 15) {
+        fprintf(stderr, "xipc-bench: --rounds takes 1 to 15\n");
+        return 2;
+      }
+      s.rounds = (int)rounds;
     } else {
       fprintf(stderr, "usage: xipc-bench [--quick] [--rounds N]\n");
       return 2;

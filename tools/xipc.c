@@ -95,6 +95,11 @@ static int demo_spawn(const char *exe) {
   return 0;
 }
 
+static void print_native(const char *what, xipc_kind_t kind, char *buf, size_t cap) {
+  int rc = xipc_name_native(kind, "demo", buf, cap);
+  printf("  %-17s %s\n", what, rc < 0 ? xipc_strerror(rc) : buf);
+}
+
 static int demo(void) {
   char exe[4096], buf[XIPC_NATIVE_NAME_MAX];
   int rc = xipc_self_exe(exe, sizeof exe);
@@ -104,12 +109,9 @@ static int demo(void) {
   }
   printf("xipc %s demo, process %d\n\n", xipc_version_string(), xipc_self_pid());
   printf("Portable name \"demo\" on this system:\n");
-  xipc_name_native(XIPC_KIND_SHM, "demo", buf, sizeof buf);
-  printf("  shared memory     %s\n", buf);
-  xipc_name_native(XIPC_KIND_LOCAL, "demo", buf, sizeof buf);
-  printf("  local channel     %s\n", buf);
-  xipc_name_native(XIPC_KIND_MAILSLOT, "demo", buf, sizeof buf);
-  printf("  mailslot          %s\n", buf);
+  print_native("shared memory", XIPC_KIND_SHM, buf, sizeof buf);
+  print_native("local channel", XIPC_KIND_LOCAL, buf, sizeof buf);
+  print_native("mailslot", XIPC_KIND_MAILSLOT, buf, sizeof buf);
   printf("  \"a/b\" is refused: %s\n\n", xipc_strerror(xipc_name_validate("a/b")));
   printf("Child processes (xipc_spawn + xipc_process_wait):\n");
   return demo_spawn(exe);
