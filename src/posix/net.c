@@ -18,6 +18,7 @@ static int resolve_error(int gai) {
     xipc__set_os_error(gai);
     return XIPC_ENOENT;
   case EAI_AGAIN:
+  case EAI_FAIL: /* the resolver failed (a SERVFAIL, say): nothing says the name is unknown */
     xipc__set_os_error(gai);
     return XIPC_EAGAIN;
   case EAI_MEMORY:

@@ -34,7 +34,8 @@ int xipc__translate_os_error(int os_code) {
   case WSAEWOULDBLOCK:
   case WSAEINPROGRESS:
   case WSAEALREADY:
-  case WSATRY_AGAIN: /* GetAddrInfoW: the resolver failed for now */
+  case WSATRY_AGAIN:   /* GetAddrInfoW: the resolver failed for now */
+  case WSANO_RECOVERY: /* GetAddrInfoW: the resolver failed (a SERVFAIL, say) */
     return XIPC_EAGAIN;
   case ERROR_SEM_TIMEOUT:
   case WAIT_TIMEOUT:
