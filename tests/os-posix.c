@@ -256,7 +256,8 @@ bool test_os_sigpipe_is_ignored(void) {
 }
 
 void test_os_native_shm_name(char *buf, size_t cap, const char *tag) {
-  snprintf(buf, cap, "/xt%d-%s", (int)getpid(), tag);
+  char unique[96];
+  snprintf(buf, cap, "/%s", test_unique_name(unique, sizeof unique, tag));
 }
 
 bool test_os_plain_shm_write(const char *native, const char *text) {

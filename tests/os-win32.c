@@ -421,7 +421,8 @@ bool test_os_sigpipe_is_ignored(void) {
 }
 
 void test_os_native_shm_name(char *buf, size_t cap, const char *tag) {
-  snprintf(buf, cap, "Local\\xt%lu-%s", GetCurrentProcessId(), tag);
+  char unique[96];
+  snprintf(buf, cap, "Local\\%s", test_unique_name(unique, sizeof unique, tag));
 }
 
 bool test_os_plain_shm_write(const char *native, const char *text) {

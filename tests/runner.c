@@ -228,8 +228,15 @@ void test_prime_os_error(void) {
 }
 
 const char *test_unique_name(char *buf, size_t cap, const char *tag) {
-  static unsigned counter;
-  snprintf(buf, cap, "xt%d-%u-%s", xipc_self_pid(), ++counter, tag);
+  static unsigned counter, run;
+  /*
+   * The pid keeps parallel tests apart; `run` (from the clock at the first
+   * call) keeps this process apart from an earlier one with the same pid
+   * whose objects outlived it (a test that failed or was killed half-way).
+   */
+  if (run == 0)
+    run = (unsigned)(xipc_time_ns() % 0xfffff) + 1;
+  snprintf(buf, cap, "xt%d-%x-%u-%s", xipc_self_pid(), run, ++counter, tag);
   return buf;
 }
 

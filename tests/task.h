@@ -176,7 +176,7 @@ void load_serve_clients(xipc_listener_t *l, bool messages, xipc_process_t *const
 /* ---- Names, paths, time ---------------------------------------------- */
 
 /*
- * A portable object name unique to this process and call: "xt<pid>-<n>-<tag>".
+ * A portable object name unique to this process and call: "xt<pid>-<run>-<n>-<tag>".
  * Returned in buf (at least 64 bytes).
  */
 const char *test_unique_name(char *buf, size_t cap, const char *tag);
@@ -262,7 +262,7 @@ bool test_os_stdio_is_null(int i);
 
 /* ---- Plain shared memory, for interoperation tests (no xipc inside) --- */
 
-/* A native shm name unique to this process: "/xt<pid>-<tag>" or "Local\\xt<pid>-<tag>". */
+/* A native shm name unique to this process and call: "/<unique name>" or "Local\\<unique name>". */
 void test_os_native_shm_name(char *buf, size_t cap, const char *tag);
 /* Open native segment `native` with plain system calls and write `text` at its start. */
 bool test_os_plain_shm_write(const char *native, const char *text);
