@@ -35,14 +35,7 @@ static int make_alive_marker(const WCHAR *alive_name, HANDLE *out) {
   *out = CreateEventW(&sa, TRUE, FALSE, alive_name);
   err = GetLastError();
   xipc__win32_free_sa(&sa);
-  if (*out == NULL)
-    return xipc__os_fail((int)err);
-  if (err == ERROR_ALREADY_EXISTS && (rc = xipc__win32_check_owner(*out)) < 0) {
-    CloseHandle(*out);
-    *out = NULL;
-    return rc;
-  }
-  return 0;
+  return xipc__win32_take_helper_object(out, err);
 }
 
 static bool creator_lives(const WCHAR *alive_name) {

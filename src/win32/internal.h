@@ -60,6 +60,16 @@ void xipc__win32_free_sa(SECURITY_ATTRIBUTES *sa);
  */
 int xipc__win32_check_owner(HANDLE object);
 
+/*
+ * Take the result of creating a named helper object that sits beside an
+ * xipc object (a state section, a marker event): `*h` as the Create*W call
+ * returned it, `err` its GetLastError(). 0 when it was made, or when it
+ * existed and is this user's (kept a moment by a closing handle of an
+ * earlier one); else the error, and *h is closed and NULL: another user's
+ * object is never joined.
+ */
+int xipc__win32_take_helper_object(HANDLE *h, DWORD err);
+
 /* The section handle of a shared memory handle, which xipc_spawn hands to a child. */
 HANDLE xipc__win32_shm_handle(const xipc_shm_t *shm);
 

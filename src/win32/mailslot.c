@@ -56,7 +56,6 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   WCHAR *slot_name, *info_name;
   SECURITY_ATTRIBUTES sa;
   mailslot_info_t *info;
-  DWORD err;
   int rc;
   if (m == NULL)
     return xipc__fail(XIPC_ENOMEM);
@@ -86,13 +85,9 @@ int xipc__mailslot_create(xipc_mailslot_t **out, const char *name, size_t max_ms
   if (rc == 0) {
     m->info_map =
         CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, INFO_SIZE, info_name);
-    err = GetLastError();
-    if (m->info_map == NULL)
-      rc = xipc__os_fail((int)err);
-    else if (err == ERROR_ALREADY_EXISTS)
-      /* Kept open by a writer that is looking, or by one of a reader that just ended: reused if
-         it is this user's (its owner is what writers trust). */
-      rc = xipc__win32_check_owner(m->info_map);
+    /* Kept open by a writer that is looking, or by one of a reader that just ended: reused if it
+       is this user's (its owner is what writers trust). */
+    rc = xipc__win32_take_helper_object(&m->info_map, GetLastError());
   }
   if (rc == 0 && (m->buf = malloc(XIPC_LOCAL_MSG_MAX)) == NULL)
     rc = xipc__fail(XIPC_ENOMEM);

@@ -87,16 +87,9 @@ int xipc__mutex_create(xipc_mutex_t **out, const char *name) {
   if (rc == 0) {
     m->state_map =
         CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, STATE_SIZE, state_name);
-    err = GetLastError();
-    if (m->state_map == NULL)
-      rc = xipc__os_fail((int)err);
-    else if (err == ERROR_ALREADY_EXISTS)
-      /*
-       * Someone else's section is never joined (its maker could write the
-       * state); one of this user's, kept a moment by a closing handle of an
-       * ended mutex, is reused (its state is reset below while owned).
-       */
-      rc = xipc__win32_check_owner(m->state_map);
+    /* Another user's section is never joined (its maker could write the state); one of this
+       user's, left a moment by an ended mutex, is reused (its state is reset below while owned). */
+    rc = xipc__win32_take_helper_object(&m->state_map, GetLastError());
     if (rc == 0)
       rc = map_state(m);
   }

@@ -64,6 +64,17 @@ int xipc__win32_check_owner(HANDLE object) {
   return rc;
 }
 
+int xipc__win32_take_helper_object(HANDLE *h, DWORD err) {
+  int rc;
+  if (*h == NULL)
+    return xipc__os_fail((int)err);
+  if (err != ERROR_ALREADY_EXISTS || (rc = xipc__win32_check_owner(*h)) == 0)
+    return 0;
+  CloseHandle(*h);
+  *h = NULL;
+  return rc;
+}
+
 int xipc__win32_owner_only_sa(SECURITY_ATTRIBUTES *sa) {
   WCHAR *sid, sddl[256];
   PSECURITY_DESCRIPTOR sd = NULL;
