@@ -253,6 +253,8 @@ int xipc__sockaddr_of(const xipc_addr_t *addr, int family, struct sockaddr_stora
 void xipc__addr_of_sockaddr(const struct sockaddr *sa, xipc_addr_t *addr);
 /* The socket family of an xipc address. */
 int xipc__sockaddr_family(const xipc_addr_t *addr);
+/* True for "::", the IPv6 any-address: a socket bound there takes IPv4 too (dual stack). */
+bool xipc__addr_is_ipv6_any(const xipc_addr_t *addr);
 
 /*
  * Backend: the addresses of `host` (a non-empty string) with `port`, at most

@@ -65,3 +65,8 @@ void xipc__addr_of_sockaddr(const struct sockaddr *sa, xipc_addr_t *addr) {
     }
   }
 }
+
+bool xipc__addr_is_ipv6_any(const xipc_addr_t *addr) {
+  static const uint8_t any[16] = {0};
+  return addr->family == XIPC_ADDR_IPV6 && memcmp(addr->ip, any, sizeof any) == 0;
+}

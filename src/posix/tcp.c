@@ -35,12 +35,6 @@ int xipc__posix_tcp_stream(int fd, xipc_stream_t **out) {
   return 0;
 }
 
-/* True for "::": the listener then takes IPv4 clients too (dual stack). */
-static bool is_ipv6_any(const xipc_addr_t *addr) {
-  static const uint8_t any[16] = {0};
-  return addr->family == XIPC_ADDR_IPV6 && memcmp(addr->ip, any, sizeof any) == 0;
-}
-
 int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog) {
   struct sockaddr_storage sa;
   int family = xipc__sockaddr_family(addr), len, rc;
@@ -55,7 +49,7 @@ int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog
   /* Rebinding over old connections in TIME_WAIT; a live listener still refuses (EADDRINUSE). */
   if (rc >= 0)
     rc = set_option(l->fd, SOL_SOCKET, SO_REUSEADDR, 1);
-  if (rc >= 0 && is_ipv6_any(addr))
+  if (rc >= 0 && xipc__addr_is_ipv6_any(addr))
     rc = set_option(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, 0); /* the BSDs default to 1 */
   if (rc >= 0 && bind(l->fd, (struct sockaddr *)&sa, (socklen_t)len) != 0)
     rc = xipc__os_fail(errno);

@@ -32,7 +32,6 @@ struct xipc_udp_s {
 };
 
 int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
-  static const uint8_t any[16] = {0};
   struct sockaddr_storage sa;
   int len, rc, off = 0;
   xipc_udp_t *u = calloc(1, sizeof *u);
@@ -44,7 +43,7 @@ int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
   if (rc >= 0)
     rc = xipc__posix_socket(u->family, SOCK_DGRAM, false, &u->fd);
   /* "::" takes IPv4 datagrams too (dual stack); the BSDs default to IPv6 only. */
-  if (rc >= 0 && addr->family == XIPC_ADDR_IPV6 && memcmp(addr->ip, any, sizeof any) == 0 &&
+  if (rc >= 0 && xipc__addr_is_ipv6_any(addr) &&
       setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) != 0)
     rc = xipc__os_fail(errno);
   /* No SO_REUSEADDR: on a UDP socket it would let another socket share the port. */

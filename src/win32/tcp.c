@@ -44,12 +44,6 @@ static SOCKET stream_socket(const xipc_stream_t *stream) {
   return (SOCKET)stream->handle;
 }
 
-/* True for "::": the listener then takes IPv4 clients too (dual stack). */
-static bool is_ipv6_any(const xipc_addr_t *addr) {
-  static const uint8_t any[16] = {0};
-  return addr->family == XIPC_ADDR_IPV6 && memcmp(addr->ip, any, sizeof any) == 0;
-}
-
 int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog) {
   struct sockaddr_storage sa;
   int family = xipc__sockaddr_family(addr), len, rc;
@@ -63,7 +57,7 @@ int xipc__tcp_listen(xipc_listener_t **out, const xipc_addr_t *addr, int backlog
     rc = xipc__win32_socket(family, SOCK_STREAM, &l->sock);
   if (rc >= 0)
     rc = set_option(l->sock, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
-  if (rc >= 0 && is_ipv6_any(addr))
+  if (rc >= 0 && xipc__addr_is_ipv6_any(addr))
     rc = set_option(l->sock, IPPROTO_IPV6, IPV6_V6ONLY, 0);
   if (rc >= 0 && bind(l->sock, (struct sockaddr *)&sa, len) != 0)
     rc = xipc__win32_socket_fail();

@@ -54,7 +54,6 @@ static int udp_error(void) {
 }
 
 int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
-  static const uint8_t any[16] = {0};
   struct sockaddr_storage sa;
   int len, rc;
   xipc_udp_t *u = calloc(1, sizeof *u);
@@ -72,9 +71,8 @@ int xipc__udp_bind(xipc_udp_t **out, const xipc_addr_t *addr) {
                    sizeof exclusive) != 0)
       rc = xipc__win32_socket_fail();
     /* "::" takes IPv4 datagrams too (dual stack). */
-    else if (addr->family == XIPC_ADDR_IPV6 && memcmp(addr->ip, any, sizeof any) == 0 &&
-             setsockopt(u->sock, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only, sizeof v6only) !=
-                 0)
+    else if (xipc__addr_is_ipv6_any(addr) && setsockopt(u->sock, IPPROTO_IPV6, IPV6_V6ONLY,
+                                                        (const char *)&v6only, sizeof v6only) != 0)
       rc = xipc__win32_socket_fail();
   }
   if (rc >= 0 && bind(u->sock, (struct sockaddr *)&sa, len) != 0)
