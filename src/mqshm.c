@@ -225,14 +225,26 @@ static void repair(xipc__mqshm_t *q) {
   xipc__atomic_store(&h->count, count); /* spinners read it without the lock */
 }
 
-/* Lock, repairing the queue first if its last holder died. */
-static int lock_and_check(xipc__mqshm_t *q, uint64_t deadline, int timeout_ms) {
+/*
+ * Lock, repairing the queue first if its last holder died, and read the
+ * message count: 0 with the lock held and *count checked against the
+ * queue's size; XIPC_EIO (lock released) for a count beyond it; or the
+ * timeout error.
+ */
+static int lock_and_count(xipc__mqshm_t *q, uint64_t deadline, int timeout_ms, uint32_t *count) {
   int rc = lock_queue(q, deadline, timeout_ms);
   if (rc == XIPC_EOWNERDEAD) {
     repair(q);
     rc = 0;
   }
-  return rc;
+  if (rc < 0)
+    return rc;
+  *count = SHARED_READ(q->h->count);
+  if (*count > q->max_msgs) {
+    unlock_queue(q);
+    return xipc__fail(XIPC_EIO);
+  }
+  return 0;
 }
 
 /* ---- Waiting ------------------------------------------------------------- */
@@ -341,14 +353,9 @@ int xipc__mqshm_send(xipc__mqshm_t *q, const void *buf, size_t len, unsigned pri
   bool spun = false;
   for (;;) {
     uint32_t count;
-    int rc = lock_and_check(q, deadline, timeout_ms);
+    int rc = lock_and_count(q, deadline, timeout_ms, &count);
     if (rc < 0)
       return rc;
-    count = SHARED_READ(q->h->count);
-    if (count > q->max_msgs) {
-      unlock_queue(q);
-      return xipc__fail(XIPC_EIO);
-    }
     if (count < q->max_msgs) {
       rc = enqueue(q, buf, len, prio, count);
       unlock_queue(q);
@@ -411,14 +418,9 @@ int xipc__mqshm_recv(xipc__mqshm_t *q, void *buf, size_t cap, unsigned *prio, in
   (void)cap; /* at least max_msg_size: checked by the caller */
   for (;;) {
     uint32_t count;
-    int rc = lock_and_check(q, deadline, timeout_ms);
+    int rc = lock_and_count(q, deadline, timeout_ms, &count);
     if (rc < 0)
       return rc;
-    count = SHARED_READ(q->h->count);
-    if (count > q->max_msgs) {
-      unlock_queue(q);
-      return xipc__fail(XIPC_EIO);
-    }
     if (count > 0) {
       rc = dequeue(q, buf, prio, count);
       unlock_queue(q);
