@@ -40,11 +40,11 @@ struct xipc_mailslot_s {
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-/* Write "max=<n>\n" into the info file, which writers read. */
+/* Write "max=<n>\n" into the info file (emptied when its lock was taken), which writers read. */
 static int write_info(int fd, size_t max) {
   char text[32];
   int n = snprintf(text, sizeof text, "max=%zu\n", max);
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n)
+  if (pwrite(fd, text, (size_t)n, 0) != n)
     return xipc__os_fail(errno);
   return 0;
 }
