@@ -3,9 +3,10 @@
  * Portable names of named objects.
  *
  * A portable name is 1 to XIPC_NAME_MAX characters from [A-Za-z0-9._-] that
- * does not start with a dot. The same rules hold on every system, and a name
- * is never truncated: a name that breaks them is refused with XIPC_EINVAL
- * (bad character, empty, leading dot) or XIPC_ENAMETOOLONG (too long).
+ * neither starts nor ends with a dot (Windows drops a trailing dot from pipe
+ * and mailslot names). The same rules hold on every system, and a name is
+ * never truncated: a name that breaks them is refused with XIPC_EINVAL (bad
+ * character, empty, leading or trailing dot) or XIPC_ENAMETOOLONG (too long).
  *
  * Each kind of object maps a portable name to a native name by a fixed
  * table (docs/names.md):
@@ -19,9 +20,10 @@
  *
  * The kind is part of every native name, so a semaphore and a segment with
  * the same portable name never meet. Where a system limit is shorter than
- * the mapped name (macOS and the BSDs allow 31 bytes for shm and semaphore
- * names; Unix socket paths are short everywhere), the name part is replaced
- * by ".<16 hex digits of the FNV-1a 64-bit hash of the portable name>".
+ * the mapped name (xipc keeps shm and semaphore names to 30 bytes on macOS
+ * and the BSDs; Unix socket paths are short everywhere), the name part is
+ * replaced by ".<16 hex digits of the FNV-1a 64-bit hash of the portable
+ * name>" (15 digits, the first ones, for macOS/BSD shm and semaphores).
  * That form can never clash with an unhashed name, because portable names
  * cannot start with a dot.
  *
@@ -61,13 +63,13 @@ typedef enum xipc_kind {
 typedef enum xipc_name_scheme {
   XIPC_SCHEME_HOST = 0, /* the scheme of the system xipc runs on */
   XIPC_SCHEME_LINUX,    /* Linux: 255-byte names */
-  XIPC_SCHEME_BSD,      /* macOS and the BSDs: 31-byte shm and semaphore names */
+  XIPC_SCHEME_BSD,      /* macOS and the BSDs: shm and semaphore names of 30 bytes at most */
   XIPC_SCHEME_WINDOWS   /* Windows */
 } xipc_name_scheme_t;
 
 /*
- * Check a portable name. Returns 0, XIPC_EINVAL (NULL, empty, leading dot,
- * a character outside [A-Za-z0-9._-]) or XIPC_ENAMETOOLONG.
+ * Check a portable name. Returns 0, XIPC_EINVAL (NULL, empty, leading or
+ * trailing dot, a character outside [A-Za-z0-9._-]) or XIPC_ENAMETOOLONG.
  */
 XIPC_EXTERN int xipc_name_validate(const char *name);
 
